@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spanalloc - a Go/TCMalloc-style memory allocator for kernel modules.
+ *
+ * Public API. A client module includes this header, builds with
+ * ccflags-y += -I<spanalloc>/include and KBUILD_EXTRA_SYMBOLS pointing at
+ * spanalloc's Module.symvers, and calls these functions instead of
+ * kmalloc()/kfree(). Semantics follow kmalloc's unless stated otherwise.
+ */
+#ifndef _SPANALLOC_H
+#define _SPANALLOC_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+/* Largest request served from a size class; larger ones are whole pages. */
+#define SPANALLOC_MAX_SMALL_SIZE	(32 * 1024)
+/* Largest request spanalloc_alloc_tiny() packs into shared 16-byte blocks. */
+#define SPANALLOC_TINY_MAX		16
+
+/**
+ * struct spanalloc_memstats - counters of the whole heap (Go's MemStats)
+ * @heap_alloc: bytes in live objects, at their size-class (or page) size
+ * @heap_inuse: bytes in spans given to a size class or a large object
+ * @heap_idle: bytes held in the page heap's free lists
+ * @heap_sys: bytes currently held from the page allocator (inuse + idle)
+ * @heap_released: total bytes given back to the page allocator since load
+ * @mallocs: objects allocated since load (tiny, small and large)
+ * @frees: objects freed since load
+ * @tiny_allocs: objects served by the tiny allocator since load
+ * @large_allocs: objects above %SPANALLOC_MAX_SMALL_SIZE since load
+ * @bad_frees: frees refused since load: foreign, interior or double
+ * @live_objects: objects allocated and not yet freed (mallocs - frees)
+ * @cpu_cached_bytes: bytes of free objects held in per-CPU caches
+ * @central_free_bytes: bytes of free objects in spans on the central lists
+ * @large_bytes: bytes of large objects (page heap and direct pages)
+ * @metadata_bytes: bytes of spanalloc's own bookkeeping (span structs and
+ *	per-CPU caches); not part of @heap_sys
+ *
+ * The values are sums of per-CPU counters, exact when the system is quiet.
+ * At quiescence heap_sys == heap_inuse + heap_idle.
+ */
+struct spanalloc_memstats {
+	u64 heap_alloc;
+	u64 heap_inuse;
+	u64 heap_idle;
+	u64 heap_sys;
+	u64 heap_released;
+	u64 mallocs;
+	u64 frees;
+	u64 tiny_allocs;
+	u64 large_allocs;
+	u64 bad_frees;
+	u64 live_objects;
+	u64 cpu_cached_bytes;
+	u64 central_free_bytes;
+	u64 large_bytes;
+	u64 metadata_bytes;
+};
+
+void *spanalloc_alloc(size_t size, gfp_t gfp);
+void *spanalloc_zalloc(size_t size, gfp_t gfp);
+void *spanalloc_alloc_array(size_t n, size_t size, gfp_t gfp);
+void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp);
+void *spanalloc_alloc_tiny(size_t size, gfp_t gfp);
+void spanalloc_free(const void *p);
+size_t spanalloc_usable_size(const void *p);
+int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs);
+void spanalloc_free_bulk(size_t nr, void **ptrs);
+void spanalloc_read_memstats(struct spanalloc_memstats *ms);
+void spanalloc_drain(void);
+
+#endif /* _SPANALLOC_H */
