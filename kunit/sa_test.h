@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by spanalloc's KUnit suites: every case starts from a
+ * drained heap and must leave no live object behind it.
+ */
+#ifndef _SA_TEST_H
+#define _SA_TEST_H
+
+#include <kunit/test.h>
+#include <spanalloc.h>
+#include "internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+static inline struct spanalloc_memstats sa_test_stats(void)
+{
+	struct spanalloc_memstats ms;
+
+	spanalloc_read_memstats(&ms);
+	return ms;
+}
+
+/* Suite .init: drain, remember the live objects. */
+static inline int sa_test_case_init(struct kunit *test)
+{
+	u64 *live = kunit_kzalloc(test, sizeof(*live), GFP_KERNEL);
+
+	if (!live)
+		return -ENOMEM;
+	spanalloc_drain();
+	*live = sa_test_stats().live_objects;
+	test->priv = live;
+	return 0;
+}
+
+/* Suite .exit: the case freed everything it allocated. */
+static inline void sa_test_case_exit(struct kunit *test)
+{
+	u64 *live = test->priv;
+
+	KUNIT_EXPECT_EQ_MSG(test, sa_test_stats().live_objects, *live,
+			    "the case left live objects behind");
+}
+
+/* Sum one counter of struct sa_cpu_stats over every CPU. */
+#define sa_test_cpu_sum(field) ({					\
+	struct sa_cpu_stats __st;					\
+	u64 __o, __b, __sum = 0;					\
+	int __cpu;							\
+	for_each_possible_cpu(__cpu) {					\
+		sa_read_cpu_stats(__cpu, &__st, &__o, &__b);		\
+		__sum += __st.field;					\
+	}								\
+	__sum;								\
+})
+
+#endif /* _SA_TEST_H */

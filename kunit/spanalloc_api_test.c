@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for spanalloc's public API (include/spanalloc.h): usable size
+ * and alignment of every small size, zeroing, zero size, overflow, realloc,
+ * bulk, exact memstats, GFP_ATOMIC from an hrtimer, and a multi-CPU stress
+ * with cross-CPU frees and verification patterns.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/random.h>
+#include <linux/delay.h>
+#include "sa_test.h"
+
+static void usable_size_and_alignment_every_size(struct kunit *test)
+{
+	size_t size;
+
+	for (size = 1; size <= SPANALLOC_MAX_SMALL_SIZE; size++) {
+		unsigned int cls = sa_size_class(size);
+		size_t us, align = 8;
+		u8 *p = spanalloc_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		us = spanalloc_usable_size(p);
+		if (us < size || us != sa_class_size(cls) || us - size > us / 8 + 7) {
+			KUNIT_FAIL(test, "size %zu: usable %zu, class %u", size, us, cls);
+			spanalloc_free(p);
+			return;
+		}
+		if (is_power_of_2(size) && size <= PAGE_SIZE)
+			align = max_t(size_t, size, 8);
+		if ((unsigned long)p & (align - 1)) {
+			KUNIT_FAIL(test, "size %zu: %px not aligned to %zu", size, p, align);
+			spanalloc_free(p);
+			return;
+		}
+		p[0] = 1;
+		p[us - 1] = 2;
+		spanalloc_free(p);
+	}
+}
+
+static void zero_size_and_overflow(struct kunit *test)
+{
+	struct spanalloc_memstats ms = sa_test_stats();
+
+	KUNIT_EXPECT_PTR_EQ(test, spanalloc_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, spanalloc_alloc_tiny(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, spanalloc_alloc_array(0, 8, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs);
+	spanalloc_free(ZERO_SIZE_PTR);
+	spanalloc_free(NULL);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().frees, ms.frees);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, ms.bad_frees);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(ZERO_SIZE_PTR), 0);
+	KUNIT_EXPECT_NULL(test, spanalloc_alloc_array(SIZE_MAX / 2, 3, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, spanalloc_alloc_array(2, SIZE_MAX / 2 + 1, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs);
+}
+
+static void zalloc_zeroes_recycled_memory(struct kunit *test)
+{
+	unsigned int i;
+	u8 *p, *q;
+
+	p = spanalloc_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xff, spanalloc_usable_size(p));
+	spanalloc_free(p);
+	/* The same object comes back (top of this CPU's cache)... */
+	migrate_disable();
+	q = spanalloc_zalloc(200, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* ...zeroed over its whole usable size. */
+	for (i = 0; i < spanalloc_usable_size(q); i++)
+		KUNIT_ASSERT_EQ_MSG(test, q[i], 0, "byte %u", i);
+	spanalloc_free(q);
+	q = spanalloc_alloc_array(10, 100, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_GE(test, spanalloc_usable_size(q), 1000);
+	KUNIT_EXPECT_EQ(test, q[999], 0);
+	spanalloc_free(q);
+}
+
+static void realloc_keeps_contents(struct kunit *test)
+{
+	u8 *p, *q;
+	size_t i;
+
+	p = spanalloc_realloc(NULL, 24, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 24; i++)
+		p[i] = i;
+	/* Within the class: same object. */
+	q = spanalloc_realloc(p, spanalloc_usable_size(p), GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	/* Growing across classes and into large objects keeps the bytes. */
+	for (p = q, i = 100; i <= 100000; i *= 7) {
+		q = spanalloc_realloc(p, i, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_EXPECT_GE(test, spanalloc_usable_size(q), i);
+		KUNIT_EXPECT_EQ(test, q[0], 0);
+		KUNIT_EXPECT_EQ(test, q[23], 23);
+		p = q;
+	}
+	/* Shrinking stays in place and zeroes the spare bytes with __GFP_ZERO. */
+	memset(p + 24, 0xee, 100);
+	q = spanalloc_realloc(p, 24, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, q[24], 0);
+	KUNIT_EXPECT_EQ(test, q[23], 23);
+	/* Size 0 frees. */
+	KUNIT_EXPECT_PTR_EQ(test, spanalloc_realloc(q, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+}
+
+static void bulk_all_or_nothing(struct kunit *test)
+{
+	struct spanalloc_memstats ms = sa_test_stats();
+	void *ptrs[100];
+	size_t i;
+
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(300, GFP_KERNEL, ARRAY_SIZE(ptrs), ptrs),
+			ARRAY_SIZE(ptrs));
+	for (i = 0; i < ARRAY_SIZE(ptrs); i++) {
+		KUNIT_ASSERT_NOT_NULL(test, ptrs[i]);
+		KUNIT_EXPECT_GE(test, spanalloc_usable_size(ptrs[i]), 300);
+		memset(ptrs[i], i, 300);
+	}
+	for (i = 0; i < ARRAY_SIZE(ptrs); i++)
+		KUNIT_EXPECT_EQ(test, ((u8 *)ptrs[i])[299], (u8)i);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs + ARRAY_SIZE(ptrs));
+	spanalloc_free_bulk(ARRAY_SIZE(ptrs), ptrs);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().frees, ms.frees + ARRAY_SIZE(ptrs));
+	/* An impossible size gets nothing and holds nothing. */
+	KUNIT_EXPECT_EQ(test, spanalloc_alloc_bulk(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN, 4, ptrs),
+			0);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().live_objects, ms.live_objects);
+}
+
+static void memstats_exact(struct kunit *test)
+{
+	const size_t sizes[] = { 8, 100, 1000, 5000, 20000 };
+	struct spanalloc_memstats before, mid, after;
+	void *p[ARRAY_SIZE(sizes)][10];
+	unsigned int s, i;
+
+	before = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, before.heap_sys, before.heap_inuse + before.heap_idle);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++)
+		for (i = 0; i < 10; i++)
+			p[s][i] = spanalloc_alloc(sizes[s], GFP_KERNEL);
+	mid = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, mid.mallocs - before.mallocs, 10 * ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, mid.live_objects - before.live_objects, 10 * ARRAY_SIZE(sizes));
+	for (s = 0, i = 0; s < ARRAY_SIZE(sizes); s++)
+		i += 10 * sa_class_size(sa_size_class(sizes[s]));
+	KUNIT_EXPECT_EQ(test, mid.heap_alloc - before.heap_alloc, i);
+	KUNIT_EXPECT_EQ(test, mid.heap_sys, mid.heap_inuse + mid.heap_idle);
+	KUNIT_EXPECT_GE(test, mid.heap_inuse, mid.heap_alloc);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++)
+		for (i = 0; i < 10; i++)
+			spanalloc_free(p[s][i]);
+	after = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, after.frees - before.frees, 10 * ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, after.heap_alloc, before.heap_alloc);
+	spanalloc_drain();
+	after = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, after.heap_sys, 0);
+	KUNIT_EXPECT_EQ(test, after.heap_inuse, 0);
+	KUNIT_EXPECT_EQ(test, after.heap_idle, 0);
+	KUNIT_EXPECT_GT(test, after.heap_released, before.heap_released);
+}
+
+static void interior_pointer_refused(struct kunit *test)
+{
+	u64 bad = sa_test_stats().bad_frees;
+	u8 *p = spanalloc_alloc(512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x3c, 512);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	spanalloc_free(p + 8);
+	KUNIT_EXPECT_PTR_EQ(test, spanalloc_realloc(p + 16, 4096, GFP_KERNEL), NULL);
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 2);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p + 8), 0);
+	KUNIT_EXPECT_EQ(test, p[511], 0x3c);
+	spanalloc_free(p);
+}
+
+/* GFP_ATOMIC allocations from hardirq context (an hrtimer callback). */
+struct atomic_ctx {
+	struct hrtimer timer;
+	struct completion done;
+	int runs;
+	int failures;
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart atomic_timer_fn(struct hrtimer *t)
+{
+	struct atomic_ctx *ctx = container_of(t, struct atomic_ctx, timer);
+	static const size_t sizes[] = { 3, 16, 72, 640, 4096, 32768, 40000 };
+	unsigned int i;
+
+	ctx->in_hardirq = in_hardirq();
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *p = sizes[i] <= SPANALLOC_TINY_MAX ?
+			spanalloc_alloc_tiny(sizes[i], GFP_ATOMIC) :
+			spanalloc_alloc(sizes[i], GFP_ATOMIC);
+
+		if (!p) {
+			ctx->failures++;
+			continue;
+		}
+		memset(p, 0x77, sizes[i]);
+		if (p[sizes[i] - 1] != 0x77)
+			ctx->failures++;
+		spanalloc_free(p);
+	}
+	if (++ctx->runs < 20) {
+		hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
+		return HRTIMER_RESTART;
+	}
+	complete(&ctx->done);
+	return HRTIMER_NORESTART;
+}
+
+static void gfp_atomic_from_hrtimer(struct kunit *test)
+{
+	struct atomic_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	init_completion(&ctx->done);
+	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	ctx->timer.function = atomic_timer_fn;
+	hrtimer_start(&ctx->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&ctx->done, 30 * HZ), 0);
+	hrtimer_cancel(&ctx->timer);
+	KUNIT_EXPECT_TRUE(test, ctx->in_hardirq);
+	KUNIT_EXPECT_EQ(test, ctx->runs, 20);
+	KUNIT_EXPECT_EQ(test, ctx->failures, 0);
+}
+
+/*
+ * Multi-CPU stress: a thread per online CPU allocates random sizes (tiny,
+ * small, large), stamps each object with a pattern, and hands every other
+ * object to the next CPU's thread to check and free (cross-CPU frees).
+ */
+#define STRESS_RING	256
+#define STRESS_OPS	3000
+
+struct stress_ring {
+	spinlock_t lock;
+	unsigned int head, tail;
+	void *obj[STRESS_RING];
+};
+
+struct stress_ctx {
+	struct stress_ring *rings;
+	int nthreads;
+	atomic_t running;
+	atomic_t corrupt;
+	atomic_t failed;
+	struct completion done;
+};
+
+struct stress_thread {
+	struct stress_ctx *ctx;
+	int idx;
+};
+
+/* Objects start with their size and are filled with a byte derived from it. */
+static void *stress_alloc(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+	size_t size;
+	u8 *p;
+
+	switch (r % 16) {
+	case 0:
+		size = 16 + (r >> 8) % (160 * 1024);	/* sometimes large */
+		break;
+	case 1 ... 3:
+		size = 1 + (r >> 8) % 16;		/* tiny */
+		break;
+	default:
+		size = 16 + (r >> 8) % 4096;
+	}
+	if (size < 16)
+		p = spanalloc_alloc_tiny(size, GFP_KERNEL);
+	else
+		p = spanalloc_alloc(size, GFP_KERNEL);
+	if (!p)
+		return NULL;
+	if (size >= 16) {
+		*(size_t *)p = size;
+		memset(p + sizeof(size_t), (u8)size, size - sizeof(size_t));
+	} else {
+		memset(p, 0xc0 | size, size);
+	}
+	return p;
+}
+
+static bool stress_check_free(void *obj)
+{
+	u8 *p = obj;
+	bool ok = true;
+	size_t size, i;
+
+	if (spanalloc_usable_size(p) >= 16 && *(size_t *)p >= 16 &&
+	    *(size_t *)p <= 160 * 1024 + 16) {
+		size = *(size_t *)p;
+		for (i = sizeof(size_t); i < size; i++)
+			if (p[i] != (u8)size) {
+				ok = false;
+				break;
+			}
+	} else {
+		size = p[0] & 0x1f;
+		ok = (p[0] & 0xe0) == 0xc0 && size;
+		for (i = 1; ok && i < size; i++)
+			ok = p[i] == p[0];
+	}
+	spanalloc_free(p);
+	return ok;
+}
+
+static bool ring_put(struct stress_ring *r, void *obj)
+{
+	bool ok;
+
+	spin_lock(&r->lock);
+	ok = r->head - r->tail < STRESS_RING;
+	if (ok)
+		r->obj[r->head++ % STRESS_RING] = obj;
+	spin_unlock(&r->lock);
+	return ok;
+}
+
+static void *ring_get(struct stress_ring *r)
+{
+	void *obj = NULL;
+
+	spin_lock(&r->lock);
+	if (r->head != r->tail)
+		obj = r->obj[r->tail++ % STRESS_RING];
+	spin_unlock(&r->lock);
+	return obj;
+}
+
+static int stress_fn(void *arg)
+{
+	struct stress_thread *th = arg;
+	struct stress_ctx *ctx = th->ctx;
+	struct stress_ring *mine = &ctx->rings[th->idx];
+	struct stress_ring *next = &ctx->rings[(th->idx + 1) % ctx->nthreads];
+	void *keep[32] = {};
+	struct rnd_state rnd;
+	unsigned int i;
+	void *obj;
+
+	prandom_seed_state(&rnd, 0x5a5a + th->idx);
+	for (i = 0; i < STRESS_OPS; i++) {
+		unsigned int slot = i % ARRAY_SIZE(keep);
+
+		if (keep[slot] && !stress_check_free(keep[slot]))
+			atomic_inc(&ctx->corrupt);
+		keep[slot] = stress_alloc(&rnd);
+		if (!keep[slot])
+			atomic_inc(&ctx->failed);
+		obj = stress_alloc(&rnd);
+		if (obj && !ring_put(next, obj) && !stress_check_free(obj))
+			atomic_inc(&ctx->corrupt);
+		while ((obj = ring_get(mine)))
+			if (!stress_check_free(obj))
+				atomic_inc(&ctx->corrupt);
+		if (!(i % 64))
+			cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		if (keep[i] && !stress_check_free(keep[i]))
+			atomic_inc(&ctx->corrupt);
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+static void multi_cpu_stress(struct kunit *test)
+{
+	struct stress_thread *th;
+	u64 bad = sa_test_stats().bad_frees;
+	struct stress_ctx ctx = {};
+	int cpu, i = 0;
+	void *obj;
+
+	ctx.nthreads = num_online_cpus();
+	ctx.rings = kunit_kcalloc(test, ctx.nthreads, sizeof(*ctx.rings), GFP_KERNEL);
+	th = kunit_kcalloc(test, ctx.nthreads, sizeof(*th), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx.rings);
+	KUNIT_ASSERT_NOT_NULL(test, th);
+	atomic_set(&ctx.running, ctx.nthreads);
+	init_completion(&ctx.done);
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		spin_lock_init(&ctx.rings[i].lock);
+		th[i].ctx = &ctx;
+		th[i].idx = i;
+		t = kthread_create(stress_fn, &th[i], "sa-stress/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, cpu);
+		wake_up_process(t);
+		i++;
+	}
+	wait_for_completion(&ctx.done);
+	/* Objects still on the rings once every thread is done. */
+	for (i = 0; i < ctx.nthreads; i++)
+		while ((obj = ring_get(&ctx.rings[i])))
+			if (!stress_check_free(obj))
+				atomic_inc(&ctx.corrupt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx.corrupt), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx.failed), 0);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad);
+	spanalloc_drain();
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_sys, 0);
+}
+
+static struct kunit_case api_cases[] = {
+	KUNIT_CASE_SLOW(usable_size_and_alignment_every_size),
+	KUNIT_CASE(zero_size_and_overflow),
+	KUNIT_CASE(zalloc_zeroes_recycled_memory),
+	KUNIT_CASE(realloc_keeps_contents),
+	KUNIT_CASE(bulk_all_or_nothing),
+	KUNIT_CASE(memstats_exact),
+	KUNIT_CASE(interior_pointer_refused),
+	KUNIT_CASE(gfp_atomic_from_hrtimer),
+	KUNIT_CASE_SLOW(multi_cpu_stress),
+	{}
+};
+
+static struct kunit_suite api_suite = {
+	.name = "spanalloc_api",
+	.init = sa_test_case_init,
+	.exit = sa_test_case_exit,
+	.test_cases = api_cases,
+};
+kunit_test_suite(api_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for spanalloc's public API");

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the central lists (spanalloc/central.c): spans move
+ * between the partial, full and empty lists as objects leave and return,
+ * wholly free spans go back to the page heap, and batches are exact.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "sa_test.h"
+
+static void span_moves_between_lists(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(1024), n = sa_class_objs(cls), i;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n + 1, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL) +
+			sa_central_nr_spans(cls, SA_LIST_FULL) +
+			sa_central_nr_spans(cls, SA_LIST_EMPTY), 0);
+
+	/* Taking one object of a fresh span leaves it partial. */
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 1);
+	/* Taking the rest makes it full, and no second span is cut. */
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n - 1, GFP_KERNEL), n - 1);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 0);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 1);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_PTR_EQ(test, sa_span_of(objs[i]), sa_span_of(objs[0]));
+
+	/* One object back: partial again. */
+	sa_central_return(cls, objs, 1);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 0);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 1);
+	/* The freed object is handed out again first. */
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + n, 1, GFP_KERNEL), 1);
+	KUNIT_EXPECT_PTR_EQ(test, objs[n], objs[0]);
+	objs[0] = objs[n];
+
+	/* All back: the span is empty and kept (keep_empty_spans = 1). */
+	sa_central_return(cls, objs, n);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 0);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 1);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().central_free_bytes, (u64)n * 1024);
+
+	sa_central_release_empty();
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 0);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().central_free_bytes, 0);
+}
+
+static void second_empty_span_goes_to_heap(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(2048), n = sa_class_objs(cls);
+	unsigned long span_bytes = PAGE_SIZE << sa_class_span_order(cls);
+	void **objs;
+
+	objs = kunit_kcalloc(test, 2 * n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 2 * n, GFP_KERNEL), 2 * n);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 2);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 2 * span_bytes);
+	sa_central_return(cls, objs, 2 * n);
+	/* One empty span is kept, the other went back to the page heap. */
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 1);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, span_bytes);
+	sa_central_release_empty();
+}
+
+static void objects_are_distinct_and_in_span(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(96), n = sa_class_objs(cls), size = sa_class_size(cls);
+	unsigned int i, j;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, n, GFP_KERNEL), n);
+	for (i = 0; i < n; i++) {
+		struct sa_span *span = sa_span_of(objs[i]);
+
+		KUNIT_ASSERT_NOT_NULL(test, span);
+		KUNIT_EXPECT_EQ(test, (objs[i] - span->base) % size, 0);
+		KUNIT_EXPECT_LT(test, (unsigned long)(objs[i] - span->base), (unsigned long)n * size);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE(test, objs[i], objs[j]);
+	}
+	sa_central_return(cls, objs, n);
+	sa_central_release_empty();
+}
+
+static struct kunit_case central_cases[] = {
+	KUNIT_CASE(span_moves_between_lists),
+	KUNIT_CASE(second_empty_span_goes_to_heap),
+	KUNIT_CASE(objects_are_distinct_and_in_span),
+	{}
+};
+
+static struct kunit_suite central_suite = {
+	.name = "spanalloc_central",
+	.init = sa_test_case_init,
+	.exit = sa_test_case_exit,
+	.test_cases = central_cases,
+};
+kunit_test_suite(central_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for spanalloc's central lists");

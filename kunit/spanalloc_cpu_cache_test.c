@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the per-CPU caches (spanalloc/cpu_cache.c): refill and
+ * flush thresholds, the per-CPU byte budget, the immediate double-free
+ * check, frees landing in the freeing CPU's cache, hotplug-free drain.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include "sa_test.h"
+
+static u64 cpu_counter(int cpu, size_t off)
+{
+	struct sa_cpu_stats st;
+	u64 o, b;
+
+	sa_read_cpu_stats(cpu, &st, &o, &b);
+	return *(u64 *)((char *)&st + off);
+}
+
+#define CPU_STAT(cpu, field) cpu_counter(cpu, offsetof(struct sa_cpu_stats, field))
+
+static void refill_and_flush_thresholds(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(256), batch = sa_class_batch(cls);
+	unsigned int cap = sa_cache_cap(cls), i, n = cap + batch;
+	u64 refills, flushes;
+	void **objs;
+	int cpu;
+
+	KUNIT_ASSERT_EQ(test, cap, 2 * batch);
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
+	refills = CPU_STAT(cpu, refills);
+	/* The first allocation fetches a batch: one served, batch - 1 cached. */
+	objs[0] = spanalloc_alloc(256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), batch - 1);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + 1);
+	/* The next batch - 1 come from the cache alone. */
+	for (i = 1; i < batch; i++)
+		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + 1);
+	for (; i < n; i++) {
+		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + n / batch);
+
+	/* Frees fill the stack up to its capacity without a flush... */
+	flushes = CPU_STAT(cpu, flushes);
+	for (i = 0; i < cap; i++)
+		spanalloc_free(objs[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), cap);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes);
+	/* ...and the next free sends a batch back. */
+	spanalloc_free(objs[i++]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), cap - batch + 1);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes + 1);
+	for (; i < n; i++)
+		spanalloc_free(objs[i]);
+	migrate_enable();
+}
+
+static void immediate_double_free_refused(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(64);
+	u64 bad = sa_test_stats().bad_frees, frees;
+	void *p, *q;
+	int cpu;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	spanalloc_free(p);
+	frees = sa_test_stats().frees;
+	WRITE_ONCE(sa_report_bad_frees, false);
+	spanalloc_free(p);
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().frees, frees);
+	/* The cache holds p once: two allocations return two objects. */
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	q = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	spanalloc_free(p);
+	spanalloc_free(q);
+	KUNIT_EXPECT_GE(test, sa_cache_count(cpu, cls), 2);
+	migrate_enable();
+}
+
+static void byte_budget_is_kept(struct kunit *test)
+{
+	unsigned int old = sa_cpu_cache_kib, i, n = 64;
+	struct spanalloc_memstats ms;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	WRITE_ONCE(sa_cpu_cache_kib, 16);
+	for (i = 0; i < n; i++) {
+		objs[i] = spanalloc_alloc(4096, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		spanalloc_free(objs[i]);
+	ms = sa_test_stats();
+	/* No CPU holds more than 16 KiB (4 objects of 4 KiB). */
+	KUNIT_EXPECT_LE(test, ms.cpu_cached_bytes, (u64)num_online_cpus() * 16 * 1024);
+	WRITE_ONCE(sa_cpu_cache_kib, old);
+}
+
+struct remote_free {
+	void **objs;
+	unsigned int n;
+	struct completion done;
+};
+
+static int remote_free_fn(void *arg)
+{
+	struct remote_free *rf = arg;
+	unsigned int i;
+
+	for (i = 0; i < rf->n; i++)
+		spanalloc_free(rf->objs[i]);
+	complete(&rf->done);
+	return 0;
+}
+
+static void free_goes_to_freeing_cpu(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(128), i;
+	struct remote_free rf = { .n = 8 };
+	struct task_struct *t;
+	int cpu, other;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	rf.objs = kunit_kcalloc(test, rf.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rf.objs);
+	init_completion(&rf.done);
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < rf.n; i++) {
+		rf.objs[i] = spanalloc_alloc(128, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, rf.objs[i]);
+	}
+	migrate_enable();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(other, cls), 0);
+
+	t = kthread_create(remote_free_fn, &rf, "sa-remote-free");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, other);
+	wake_up_process(t);
+	wait_for_completion(&rf.done);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(other, cls), rf.n);
+}
+
+static void drain_empties_every_cache(struct kunit *test)
+{
+	struct spanalloc_memstats ms;
+	void *p[16];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = spanalloc_alloc(8 << (i % 12), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		spanalloc_free(p[i]);
+	ms = sa_test_stats();
+	KUNIT_EXPECT_GT(test, ms.cpu_cached_bytes, 0);
+	KUNIT_EXPECT_GT(test, ms.heap_sys, 0);
+	spanalloc_drain();
+	ms = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, ms.cpu_cached_bytes, 0);
+	KUNIT_EXPECT_EQ(test, ms.central_free_bytes, 0);
+	KUNIT_EXPECT_EQ(test, ms.heap_inuse, 0);
+	KUNIT_EXPECT_EQ(test, ms.heap_idle, 0);
+	KUNIT_EXPECT_EQ(test, ms.heap_sys, 0);
+}
+
+static struct kunit_case cpu_cache_cases[] = {
+	KUNIT_CASE(refill_and_flush_thresholds),
+	KUNIT_CASE(immediate_double_free_refused),
+	KUNIT_CASE(byte_budget_is_kept),
+	KUNIT_CASE(free_goes_to_freeing_cpu),
+	KUNIT_CASE(drain_empties_every_cache),
+	{}
+};
+
+static struct kunit_suite cpu_cache_suite = {
+	.name = "spanalloc_cpu_cache",
+	.init = sa_test_case_init,
+	.exit = sa_test_case_exit,
+	.test_cases = cpu_cache_cases,
+};
+kunit_test_suite(cpu_cache_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for spanalloc's per-CPU caches");

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * central.c - spanalloc's central lists (Go's mcentral, TCMalloc's
+ * central_freelist).
+ *
+ * What it does: one central list per size class (and one for the tiny
+ * allocator's 16-byte blocks) holds that class's spans on three lists:
+ * partial (some objects free), full (none free) and empty (all free, kept
+ * to avoid thrashing the page heap; at most keep_empty_spans per class).
+ * It hands objects to the per-CPU caches and takes them back in batches.
+ * Free objects of a span are linked through their first word, the link
+ * obfuscated like SLAB_FREELIST_HARDENED and checked when used; objects
+ * never handed out are carved from the span with a bump index.
+ *
+ * Locking: one spinlock per class, irq-safe (refills and flushes happen
+ * from hardirq context). No other spanalloc lock is held when it is taken,
+ * and none is taken under it: new spans are got from the page heap and
+ * wholly free spans given back to it with the class lock dropped.
+ *
+ * What it asks of the level below (page_heap.c): spans of a power-of-two
+ * number of pages, naturally aligned, and sa_span_of() to find the span of
+ * a freed object.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/cache.h>
+#include <linux/random.h>
+#include "internal.h"
+
+static unsigned int keep_empty_spans = 1;
+module_param(keep_empty_spans, uint, 0644);
+MODULE_PARM_DESC(keep_empty_spans,
+		 "Wholly free spans each class keeps instead of returning them to the page heap (default 1)");
+
+unsigned long sa_freelist_random __read_mostly;
+
+/**
+ * struct sa_central - one class's central list
+ * @lock: guards everything here and the spans on the lists
+ * @lists: spans by enum sa_span_list (NONE unused)
+ * @nr: spans on each list
+ * @free_objs: free objects in this class's spans
+ * @inuse_objs: objects out of the spans
+ * @lock_count: times @lock was taken
+ */
+struct sa_central {
+	spinlock_t lock;
+	struct list_head lists[SA_LIST_EMPTY + 1];
+	unsigned int nr[SA_LIST_EMPTY + 1];
+	u64 free_objs;
+	u64 inuse_objs;
+	u64 lock_count;
+} ____cacheline_aligned_in_smp;
+
+static struct sa_central sa_centrals[SA_NR_CACHED];
+
+static inline const struct sa_class *cls_info(unsigned int cls)
+{
+	return &sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls];
+}
+
+unsigned int sa_class_size(unsigned int cls)
+{
+	return cls_info(cls)->size;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_class_size);
+
+unsigned int sa_class_batch(unsigned int cls)
+{
+	return cls_info(cls)->batch;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_class_batch);
+
+unsigned int sa_class_span_order(unsigned int cls)
+{
+	return cls_info(cls)->span_order;
+}
+
+unsigned int sa_class_objs(unsigned int cls)
+{
+	return cls_info(cls)->objs;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_class_objs);
+
+static void central_lock(struct sa_central *c, unsigned long *flags)
+{
+	spin_lock_irqsave(&c->lock, *flags);
+	c->lock_count++;
+}
+
+static void span_move(struct sa_central *c, struct sa_span *span, int to)
+{
+	if (span->list_state != SA_LIST_NONE) {
+		list_del(&span->link);
+		c->nr[span->list_state]--;
+	}
+	span->list_state = to;
+	if (to != SA_LIST_NONE) {
+		list_add(&span->link, &c->lists[to]);
+		c->nr[to]++;
+	}
+}
+
+/* Take one object from a span with nfree > 0. Under the class lock. */
+static void *span_pop(struct sa_span *span, const struct sa_class *ci)
+{
+	void *obj = span->freelist;
+
+	if (obj) {
+		void *next = sa_link_encode(*(void **)obj, obj);
+		size_t off = (unsigned long)next - (unsigned long)span->base;
+
+		if (unlikely(next && (off >= ((size_t)ci->objs * ci->size) ||
+				      off != (size_t)((u64)off * ci->div_mul >> 32) * ci->size))) {
+			/* A write after free hit the link: drop the list. */
+			pr_err("corrupted free list in class %u span %px: link %px at %px\n",
+			       ci->size, span->base, next, obj);
+			WARN_ON_ONCE(1);
+			span->nfree = ci->objs - span->carved + 1;
+			next = NULL;
+		}
+		span->freelist = next;
+	} else {
+		obj = span->base + (size_t)span->carved * ci->size;
+		span->carved++;
+	}
+	span->nfree--;
+	span->inuse++;
+	return obj;
+}
+
+static struct sa_span *new_span(unsigned int cls, gfp_t gfp)
+{
+	const struct sa_class *ci = cls_info(cls);
+	struct sa_span *span;
+
+	span = sa_heap_alloc_span(1U << ci->span_order, false, gfp);
+	if (!span)
+		return NULL;
+	span->cls = cls;
+	span->nfree = ci->objs;
+	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, gfp)) {
+		sa_heap_free_span(span);
+		return NULL;
+	}
+	return span;
+}
+
+/**
+ * sa_central_fetch() - take up to @nr objects of class @cls
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: where to put them
+ * @nr: how many are wanted
+ * @gfp: flags for a new span if the class has no free object
+ *
+ * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
+ * Return: the number of objects stored, 0 if memory ran out.
+ */
+int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
+{
+	const struct sa_class *ci = cls_info(cls);
+	struct sa_central *c = &sa_centrals[cls];
+	struct sa_span *span, *fresh = NULL;
+	unsigned long flags;
+	int got = 0;
+
+	central_lock(c, &flags);
+	while (got < nr) {
+		span = list_first_entry_or_null(&c->lists[SA_LIST_PARTIAL],
+						struct sa_span, link);
+		if (!span)
+			span = list_first_entry_or_null(&c->lists[SA_LIST_EMPTY],
+							struct sa_span, link);
+		if (!span && fresh) {
+			span = fresh;
+			fresh = NULL;
+			c->free_objs += span->nfree;
+		}
+		if (!span) {
+			if (got)
+				break;
+			spin_unlock_irqrestore(&c->lock, flags);
+			fresh = new_span(cls, gfp);
+			if (!fresh)
+				return 0;
+			central_lock(c, &flags);
+			continue;
+		}
+		while (got < nr && span->nfree)
+			objs[got++] = span_pop(span, ci);
+		span_move(c, span, span->nfree ? SA_LIST_PARTIAL : SA_LIST_FULL);
+	}
+	c->free_objs -= got;
+	c->inuse_objs += got;
+	if (fresh) {
+		/* Another CPU filled the list meanwhile: keep the span. */
+		c->free_objs += fresh->nfree;
+		span_move(c, fresh, SA_LIST_EMPTY);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
+
+/**
+ * sa_central_return() - give @nr objects of class @cls back to their spans
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: the objects, all of class @cls
+ * @nr: how many
+ *
+ * Spans that become wholly free beyond keep_empty_spans go back to the
+ * page heap. Context: any, with no spanalloc lock held.
+ */
+void sa_central_return(unsigned int cls, void **objs, int nr)
+{
+	struct sa_central *c = &sa_centrals[cls];
+	struct sa_span *span, *tmp;
+	LIST_HEAD(release);
+	unsigned long flags;
+	int i;
+
+	central_lock(c, &flags);
+	for (i = 0; i < nr; i++) {
+		void *obj = objs[i];
+
+		span = sa_span_of(obj);
+		if (WARN_ON_ONCE(!span || span->cls != cls))
+			continue;
+		*(void **)obj = sa_link_encode(span->freelist, obj);
+		span->freelist = obj;
+		span->nfree++;
+		span->inuse--;
+		c->free_objs++;
+		c->inuse_objs--;
+		if (span->inuse)
+			span_move(c, span, SA_LIST_PARTIAL);
+		else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans))
+			span_move(c, span, SA_LIST_EMPTY);
+		else {
+			span_move(c, span, SA_LIST_NONE);
+			c->free_objs -= span->nfree;
+			list_add(&span->link, &release);
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	list_for_each_entry_safe(span, tmp, &release, link)
+		sa_heap_free_span(span);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_return);
+
+/* Give every class's empty spans back to the page heap (drain, unload). */
+void sa_central_release_empty(void)
+{
+	struct sa_span *span, *tmp;
+	unsigned long flags;
+	unsigned int cls;
+
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_central *c = &sa_centrals[cls];
+		LIST_HEAD(release);
+
+		central_lock(c, &flags);
+		list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link) {
+			span_move(c, span, SA_LIST_NONE);
+			c->free_objs -= span->nfree;
+			list_add(&span->link, &release);
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+		list_for_each_entry_safe(span, tmp, &release, link)
+			sa_heap_free_span(span);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_release_empty);
+
+/**
+ * sa_central_nr_spans() - spans of class @cls on central list @list
+ * @cls: size class (or SA_CLASS_TINY)
+ * @list: enum sa_span_list
+ */
+unsigned int sa_central_nr_spans(unsigned int cls, int list)
+{
+	struct sa_central *c = &sa_centrals[cls];
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&c->lock, flags);
+	n = c->nr[list];
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_nr_spans);
+
+/**
+ * sa_central_read_stats() - counters of one class's central list
+ * @cls: size class (or SA_CLASS_TINY)
+ * @st: filled in
+ */
+void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
+{
+	struct sa_central *c = &sa_centrals[cls];
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	st->spans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL] + c->nr[SA_LIST_EMPTY];
+	st->free_objs = c->free_objs;
+	st->inuse_objs = c->inuse_objs;
+	st->lock_count = c->lock_count;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/* At unload, after every cache was flushed: free every span, leaked or not. */
+void sa_central_exit(void)
+{
+	struct sa_span *span, *tmp;
+	unsigned int cls;
+	int l;
+
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_central *c = &sa_centrals[cls];
+
+		for (l = SA_LIST_PARTIAL; l <= SA_LIST_EMPTY; l++) {
+			list_for_each_entry_safe(span, tmp, &c->lists[l], link) {
+				list_del(&span->link);
+				sa_heap_free_span(span);
+			}
+		}
+	}
+}
+
+int sa_central_init(void)
+{
+	unsigned int cls;
+	int l;
+
+	sa_freelist_random = get_random_long();
+	for (cls = 0; cls < SA_NR_CACHED; cls++) {
+		struct sa_central *c = &sa_centrals[cls];
+
+		spin_lock_init(&c->lock);
+		for (l = 0; l <= SA_LIST_EMPTY; l++)
+			INIT_LIST_HEAD(&c->lists[l]);
+	}
+	return 0;
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpu_cache.c - spanalloc's per-CPU caches, the fast path (Go's mcache,
+ * TCMalloc's cpu_cache).
+ *
+ * What it does: each CPU keeps, per size class, a bounded stack of free
+ * objects. An allocation pops from the local stack and a free pushes onto
+ * it, whichever CPU allocated the object; nothing else is touched on that
+ * path (no atomic read-modify-write, no shared cache line: the counters are
+ * per CPU too). When a stack is empty a batch of sa_classes[].batch objects
+ * is fetched from the central list; when it is full, or the CPU holds more
+ * than cpu_cache_kib KiB, a batch goes back.
+ *
+ * Locking: one local_lock per CPU, taken with irqsave (irq-off on !RT), so
+ * the caches serve hardirq context too. The central lists are called with
+ * the local lock dropped, except when a whole cache is flushed (drain, CPU
+ * hotplug), where the class lock nests inside it; the local lock is never
+ * taken under any other spanalloc lock.
+ *
+ * What it asks of the level below (central.c): sa_central_fetch() and
+ * sa_central_return() of up to a batch of objects at a time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/mm.h>
+#include "internal.h"
+
+/* Largest batch the generator emits; the on-stack transfer arrays use it. */
+#define SA_MAX_BATCH	64
+
+unsigned int sa_cpu_cache_kib = 1024;
+module_param_named(cpu_cache_kib, sa_cpu_cache_kib, uint, 0644);
+MODULE_PARM_DESC(cpu_cache_kib,
+		 "Most KiB of free objects each CPU cache holds (default 1024)");
+EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
+
+struct sa_cpu __percpu *sa_cpus;
+static void **sa_cpu_slots[NR_CPUS];
+static size_t sa_cpu_slot_bytes;
+static int sa_cpuhp_state;
+
+static inline u64 cache_limit(void)
+{
+	return (u64)READ_ONCE(sa_cpu_cache_kib) << 10;
+}
+
+/**
+ * sa_size_bucket() - histogram bucket of a requested size
+ * @size: bytes, at least 1
+ *
+ * Bucket 0 is 1..8 bytes, bucket b holds (4 << b, 8 << b].
+ */
+unsigned int sa_size_bucket(size_t size)
+{
+	unsigned int b;
+
+	if (size <= 8)
+		return 0;
+	b = fls64(size - 1) - 3;
+	return min(b, SA_SIZE_BUCKETS - 1U);
+}
+
+static __always_inline void account_alloc(struct sa_cpu *c, unsigned int cls, size_t size)
+{
+	c->stats.cls_mallocs[cls]++;
+	c->stats.cls_req[cls] += size;
+}
+
+/* Slow path of sa_cache_alloc(): fetch a batch, keep what fits. */
+static void *cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
+{
+	unsigned int osize = sa_class_size(cls);
+	void *objs[SA_MAX_BATCH];
+	unsigned long flags;
+	struct sa_cpu *c;
+	struct sa_cc *cc;
+	int n, keep, i;
+	u64 room;
+	void *obj;
+
+	n = sa_central_fetch(cls, objs, sa_class_batch(cls), gfp);
+	if (!n)
+		return NULL;
+	obj = objs[--n];
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	c = this_cpu_ptr(sa_cpus);
+	cc = &c->cc[cls];
+	room = cache_limit() > c->cached_bytes ?
+		div_u64(cache_limit() - c->cached_bytes, osize) : 0;
+	keep = min3((u64)n, (u64)(cc->cap - cc->count), room);
+	for (i = 0; i < keep; i++)
+		cc->objs[cc->count++] = objs[i];
+	c->cached_bytes += (u64)keep * osize;
+	c->stats.refills++;
+	account_alloc(c, cls, size);
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+
+	if (keep < n)
+		sa_central_return(cls, objs + keep, n - keep);
+	return obj;
+}
+
+/**
+ * sa_cache_alloc() - allocate an object of class @cls from this CPU's cache
+ * @cls: size class (or SA_CLASS_TINY)
+ * @size: bytes requested, for the counters
+ * @gfp: flags for the slow path
+ *
+ * Context: any (hardirq with GFP_ATOMIC). Return: the object or NULL.
+ */
+void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	struct sa_cpu *c;
+	struct sa_cc *cc;
+	void *obj;
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	c = this_cpu_ptr(sa_cpus);
+	cc = &c->cc[cls];
+	if (likely(cc->count)) {
+		obj = cc->objs[--cc->count];
+		c->cached_bytes -= sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls].size;
+		account_alloc(c, cls, size);
+		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		return obj;
+	}
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	return cache_refill_alloc(cls, size, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_alloc);
+
+/*
+ * Take @n objects off the bottom (the coldest end) of @cc into @out.
+ * Caller holds the CPU's local lock.
+ */
+static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osize,
+			   void **out, int n)
+{
+	memcpy(out, cc->objs, n * sizeof(void *));
+	memmove(cc->objs, cc->objs + n, (cc->count - n) * sizeof(void *));
+	cc->count -= n;
+	c->cached_bytes -= (u64)n * osize;
+}
+
+/**
+ * sa_cache_free() - free an object of class @cls into this CPU's cache
+ * @cls: size class (or SA_CLASS_TINY)
+ * @p: the object
+ *
+ * Refuses (and counts) a free of the object already on top of the stack:
+ * an immediate double free.
+ * Context: any.
+ */
+void sa_cache_free(unsigned int cls, void *p)
+{
+	unsigned int osize = sa_class_size(cls);
+	void *objs[SA_MAX_BATCH + 1];
+	unsigned long flags;
+	struct sa_cpu *c;
+	struct sa_cc *cc;
+	int n;
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	c = this_cpu_ptr(sa_cpus);
+	cc = &c->cc[cls];
+	if (unlikely(cc->count && cc->objs[cc->count - 1] == p)) {
+		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		sa_bad_free("double free of %px (%u-byte class)\n", p, osize);
+		return;
+	}
+	c->stats.cls_frees[cls]++;
+	if (likely(cc->count < cc->cap && c->cached_bytes + osize <= cache_limit())) {
+		cc->objs[cc->count++] = p;
+		c->cached_bytes += osize;
+		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		return;
+	}
+	/* Full, or over the CPU's byte budget: send a batch back. */
+	n = min_t(int, cc->count, sa_class_batch(cls));
+	cc_take_bottom(c, cc, osize, objs, n);
+	if (cc->count < cc->cap && c->cached_bytes + osize <= cache_limit()) {
+		cc->objs[cc->count++] = p;
+		c->cached_bytes += osize;
+	} else {
+		objs[n++] = p;
+	}
+	c->stats.flushes++;
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_central_return(cls, objs, n);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_free);
+
+/**
+ * sa_cache_flush_cpu() - return every object cached by a CPU
+ * @c: the CPU's cache; the caller holds its local lock, or the CPU is dead
+ */
+void sa_cache_flush_cpu(struct sa_cpu *c)
+{
+	unsigned int cls;
+	void *block;
+
+	block = sa_tiny_detach(c);
+	if (block)
+		sa_central_return(SA_CLASS_TINY, &block, 1);
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_cc *cc = &c->cc[cls];
+
+		if (!cc->count)
+			continue;
+		sa_central_return(cls, cc->objs, cc->count);
+		c->cached_bytes -= (u64)cc->count * sa_class_size(cls);
+		cc->count = 0;
+		c->stats.flushes++;
+	}
+}
+
+static void flush_this_cpu(void *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cache_flush_cpu(this_cpu_ptr(sa_cpus));
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+}
+
+/**
+ * sa_cache_drain_all() - flush the cache of every online CPU
+ *
+ * Context: process context with interrupts enabled (uses an IPI).
+ */
+void sa_cache_drain_all(void)
+{
+	on_each_cpu(flush_this_cpu, NULL, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);
+
+/**
+ * sa_cache_count() - objects of class @cls cached by @cpu (racy unless quiet)
+ * @cpu: CPU number
+ * @cls: size class (or SA_CLASS_TINY)
+ */
+unsigned int sa_cache_count(int cpu, unsigned int cls)
+{
+	return READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cc[cls].count);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_count);
+
+/**
+ * sa_cache_cap() - capacity of a class's stack in every CPU cache
+ * @cls: size class (or SA_CLASS_TINY)
+ */
+unsigned int sa_cache_cap(unsigned int cls)
+{
+	return per_cpu_ptr(sa_cpus, 0)->cc[cls].cap;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_cap);
+
+/**
+ * sa_read_cpu_stats() - copy one CPU's counters
+ * @cpu: CPU number (any possible CPU)
+ * @st: filled with the counters
+ * @cached_objs: set to the objects in the CPU's cache
+ * @cached_bytes: set to their bytes
+ *
+ * Reads another CPU's counters without stopping it: exact when quiet.
+ */
+void sa_read_cpu_stats(int cpu, struct sa_cpu_stats *st, u64 *cached_objs,
+		       u64 *cached_bytes)
+{
+	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
+	unsigned int cls;
+
+	memcpy(st, &c->stats, sizeof(*st));
+	*cached_objs = 0;
+	for (cls = 1; cls < SA_NR_CACHED; cls++)
+		*cached_objs += READ_ONCE(c->cc[cls].count);
+	*cached_bytes = READ_ONCE(c->cached_bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
+
+/* CPU hotplug: a dead CPU's cache goes back to the central lists. */
+static int sa_cpu_dead(unsigned int cpu)
+{
+	sa_cache_flush_cpu(per_cpu_ptr(sa_cpus, cpu));
+	return 0;
+}
+
+/**
+ * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves
+ */
+size_t sa_cache_metadata_bytes(void)
+{
+	return num_possible_cpus() * (sizeof(struct sa_cpu) + sa_cpu_slot_bytes);
+}
+
+int sa_cpu_cache_init(void)
+{
+	unsigned int cls, total = 0;
+	int cpu, ret;
+
+	sa_cpus = alloc_percpu(struct sa_cpu);
+	if (!sa_cpus)
+		return -ENOMEM;
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		if (WARN_ON(sa_class_batch(cls) > SA_MAX_BATCH))
+			return -EINVAL;
+		total += 2 * sa_class_batch(cls);
+	}
+	sa_cpu_slot_bytes = total * sizeof(void *);
+	for_each_possible_cpu(cpu) {
+		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
+		void **slots;
+
+		local_lock_init(&c->lock);
+		slots = kmalloc_node(sa_cpu_slot_bytes, GFP_KERNEL, cpu_to_node(cpu));
+		if (!slots)
+			goto fail;
+		sa_cpu_slots[cpu] = slots;
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			c->cc[cls].cap = 2 * sa_class_batch(cls);
+			c->cc[cls].objs = slots;
+			slots += c->cc[cls].cap;
+		}
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "spanalloc:dead",
+					NULL, sa_cpu_dead);
+	if (ret < 0)
+		goto fail;
+	sa_cpuhp_state = ret;
+	return 0;
+fail:
+	for_each_possible_cpu(cpu)
+		kfree(sa_cpu_slots[cpu]);
+	free_percpu(sa_cpus);
+	return -ENOMEM;
+}
+
+/* At unload: flush every cache, then free them. */
+void sa_cpu_cache_exit(void)
+{
+	int cpu;
+
+	cpuhp_remove_state_nocalls(sa_cpuhp_state);
+	sa_cache_drain_all();
+	for_each_possible_cpu(cpu)
+		kfree(sa_cpu_slots[cpu]);
+}
+
+/* Free the per-CPU structures (after the counters were last read). */
+void sa_cpu_cache_free(void)
+{
+	free_percpu(sa_cpus);
+}

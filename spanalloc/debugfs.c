@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - spanalloc's counters in /sys/kernel/debug/spanalloc/.
+ *
+ * What it does: formats the per-CPU, per-class and page-heap counters into
+ * text files whose first line (or, for memstats, each line) names what it
+ * shows; see Documentation/spanalloc.rst for the formats:
+ *   memstats  one "name value" line per field of struct spanalloc_memstats
+ *             plus lock counts of the central lists and the page heap
+ *   classes   one row per size class
+ *   cpus      one row per possible CPU
+ *   pageheap  chunks, free blocks per buddy order, large objects
+ *   sizes     histogram of requested sizes
+ *   drain     write 1 to call spanalloc_drain()
+ *
+ * Locking: reads each level's counters with that level's own accessors; it
+ * holds no lock across levels, so a file is exact only when the system is
+ * quiet.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/cpumask.h>
+#include <linux/kstrtox.h>
+#include "internal.h"
+
+static struct dentry *sa_dir;
+
+static int memstats_show(struct seq_file *m, void *v)
+{
+	struct spanalloc_memstats ms;
+	struct sa_heap_stats hs;
+	u64 central_locks = 0;
+	unsigned int cls;
+
+	spanalloc_read_memstats(&ms);
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_central_stats cs;
+
+		sa_central_read_stats(cls, &cs);
+		central_locks += cs.lock_count;
+	}
+	sa_heap_read_stats(&hs);
+#define SHOW(field) seq_printf(m, "%-20s %llu\n", #field, (u64)ms.field)
+	SHOW(heap_alloc);
+	SHOW(heap_inuse);
+	SHOW(heap_idle);
+	SHOW(heap_sys);
+	SHOW(heap_released);
+	SHOW(mallocs);
+	SHOW(frees);
+	SHOW(tiny_allocs);
+	SHOW(large_allocs);
+	SHOW(bad_frees);
+	SHOW(live_objects);
+	SHOW(cpu_cached_bytes);
+	SHOW(central_free_bytes);
+	SHOW(large_bytes);
+	SHOW(metadata_bytes);
+#undef SHOW
+	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
+	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(memstats);
+
+static int classes_show(struct seq_file *m, void *v)
+{
+	u64 mallocs[SA_NR_CACHED] = {}, frees[SA_NR_CACHED] = {};
+	u64 req[SA_NR_CACHED] = {}, cached[SA_NR_CACHED] = {};
+	struct sa_cpu_stats *st;
+	unsigned int cls;
+	int cpu;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		u64 objs, bytes;
+
+		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			mallocs[cls] += st->cls_mallocs[cls];
+			frees[cls] += st->cls_frees[cls];
+			req[cls] += st->cls_req[cls];
+			cached[cls] += sa_cache_count(cpu, cls);
+		}
+	}
+	kfree(st);
+	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given\n");
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_central_stats cs;
+		unsigned int size = sa_class_size(cls);
+
+		sa_central_read_stats(cls, &cs);
+		if (cls == SA_CLASS_TINY)
+			seq_puts(m, "tiny");
+		else
+			seq_printf(m, "%u", cls);
+		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+			   size, 1U << sa_class_span_order(cls), sa_class_objs(cls),
+			   cs.spans, mallocs[cls] - frees[cls], cs.free_objs, cached[cls],
+			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(classes);
+
+static int cpus_show(struct seq_file *m, void *v)
+{
+	struct sa_cpu_stats *st;
+	unsigned int cls;
+	int cpu;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees\n");
+	for_each_possible_cpu(cpu) {
+		u64 objs, bytes, allocs = 0, frees = 0;
+
+		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			allocs += st->cls_mallocs[cls];
+			frees += st->cls_frees[cls];
+		}
+		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu\n", cpu, cpu_online(cpu),
+			   objs, bytes, allocs, allocs - st->refills, st->refills,
+			   st->flushes, frees);
+	}
+	kfree(st);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cpus);
+
+static int pageheap_show(struct seq_file *m, void *v)
+{
+	struct sa_heap_stats hs;
+	unsigned int o;
+
+	sa_heap_read_stats(&hs);
+	seq_printf(m, "chunk_order %u\n", sa_chunk_order);
+	seq_printf(m, "chunks %llu\n", hs.chunks);
+	seq_printf(m, "heap_sys %llu\n", hs.sys);
+	seq_printf(m, "heap_idle %llu\n", hs.idle);
+	seq_printf(m, "large_objects %llu\n", hs.large);
+	seq_printf(m, "direct_objects %llu\n", hs.direct);
+	seq_printf(m, "released_bytes %llu\n", hs.released);
+	seq_printf(m, "lock_count %llu\n", hs.lock_count);
+	seq_puts(m, "order free_blocks free_bytes\n");
+	for (o = 0; o <= sa_chunk_order; o++)
+		seq_printf(m, "%u %llu %llu\n", o, hs.free_blocks[o],
+			   hs.free_blocks[o] * (PAGE_SIZE << o));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pageheap);
+
+static int sizes_show(struct seq_file *m, void *v)
+{
+	u64 hist[SA_SIZE_BUCKETS] = {};
+	struct sa_cpu_stats *st;
+	unsigned int b;
+	int cpu;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		u64 objs, bytes;
+
+		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		for (b = 0; b < SA_SIZE_BUCKETS; b++)
+			hist[b] += st->sizes[b];
+	}
+	kfree(st);
+	seq_puts(m, "min_bytes max_bytes count\n");
+	for (b = 0; b < SA_SIZE_BUCKETS; b++) {
+		u64 lo = b ? (4ULL << b) + 1 : 1;
+
+		if (b == SA_SIZE_BUCKETS - 1)
+			seq_printf(m, "%llu max %llu\n", lo, hist[b]);
+		else
+			seq_printf(m, "%llu %llu %llu\n", lo, 8ULL << b, hist[b]);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sizes);
+
+static ssize_t drain_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	bool v;
+	int ret = kstrtobool_from_user(buf, count, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		spanalloc_drain();
+	return count;
+}
+
+static const struct file_operations drain_fops = {
+	.owner = THIS_MODULE,
+	.write = drain_write,
+	.llseek = noop_llseek,
+};
+
+void sa_debugfs_init(void)
+{
+	sa_dir = debugfs_create_dir("spanalloc", NULL);
+	debugfs_create_file("memstats", 0444, sa_dir, NULL, &memstats_fops);
+	debugfs_create_file("classes", 0444, sa_dir, NULL, &classes_fops);
+	debugfs_create_file("cpus", 0444, sa_dir, NULL, &cpus_fops);
+	debugfs_create_file("pageheap", 0444, sa_dir, NULL, &pageheap_fops);
+	debugfs_create_file("sizes", 0444, sa_dir, NULL, &sizes_fops);
+	debugfs_create_file("drain", 0200, sa_dir, NULL, &drain_fops);
+}
+
+void sa_debugfs_exit(void)
+{
+	debugfs_remove_recursive(sa_dir);
+}

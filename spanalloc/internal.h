@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spanalloc internals shared by the levels: per-CPU caches (cpu_cache.c),
+ * central lists (central.c), the buddy page heap (page_heap.c), the tiny
+ * allocator (tiny.c), the API and module glue (main.c) and debugfs
+ * (debugfs.c). Not for client modules: they use include/spanalloc.h.
+ */
+#ifndef _SPANALLOC_INTERNAL_H
+#define _SPANALLOC_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/atomic.h>
+#include <kunit/visibility.h>
+#include <spanalloc.h>
+#include "sizeclasses.h"
+
+/*
+ * Class numbers: 1..SA_NR_CLASSES-1 are the generated size classes. The tiny
+ * allocator's 16-byte blocks live in spans of their own, under the pseudo
+ * class SA_CLASS_TINY, so a free can tell a tiny sub-object from a plain
+ * 16-byte object by its span alone. SA_NR_CACHED counts both.
+ */
+#define SA_CLASS_TINY		SA_NR_CLASSES
+#define SA_NR_CACHED		(SA_NR_CLASSES + 1)
+#define SA_TINY_BLOCK		16
+
+/* Span kinds, in sa_span::kind. */
+enum sa_span_kind {
+	SA_SPAN_SMALL,		/* objects of one size class */
+	SA_SPAN_LARGE,		/* one large object from the page heap */
+	SA_SPAN_DIRECT,		/* one large object straight from alloc_pages */
+};
+
+/* Which central list a small span is on, in sa_span::list_state. */
+enum sa_span_list {
+	SA_LIST_NONE,
+	SA_LIST_PARTIAL,
+	SA_LIST_FULL,
+	SA_LIST_EMPTY,
+};
+
+struct sa_chunk;
+
+/**
+ * struct sa_span - a run of pages given to one size class or large object
+ * @link: position on the class's central list (small spans)
+ * @base: address of the first byte
+ * @chunk: chunk the pages come from (NULL for SA_SPAN_DIRECT)
+ * @freelist: obfuscated singly linked list of freed objects
+ * @npages: pages in the span (a large object's exact page count)
+ * @order: buddy order the span was cut at (small spans; 0 for large)
+ * @cls: size class (SA_SPAN_SMALL), 0 otherwise
+ * @kind: enum sa_span_kind
+ * @list_state: enum sa_span_list
+ * @nfree: objects on @freelist plus objects never handed out
+ * @carved: objects handed out at least once (bump pointer)
+ * @inuse: objects out of the span: in a CPU cache or live
+ * @tiny_state: per 16-byte block state (tiny spans): see tiny.c
+ * @bytes_req: requested bytes of a large object
+ */
+struct sa_span {
+	struct list_head link;
+	void *base;
+	struct sa_chunk *chunk;
+	void *freelist;
+	unsigned int npages;
+	u8 order;
+	u8 cls;
+	u8 kind;
+	u8 list_state;
+	u16 nfree;
+	u16 carved;
+	u16 inuse;
+	atomic_t *tiny_state;
+	size_t bytes_req;
+};
+
+/**
+ * struct sa_chunk - a block of pages taken from the kernel in one piece
+ * @link: on the page heap's list of chunks
+ * @rcu: frees the metadata after lock-free lookups are done with it
+ * @page: first page (order sa_chunk_order, not compound)
+ * @pfn: page frame number of @page
+ * @free_pages: pages of this chunk on the buddy free lists
+ * @span_of: per page, the span it belongs to, or NULL
+ * @free_order: per page, order of the free buddy block it heads, or 0xff
+ */
+struct sa_chunk {
+	union {
+		struct list_head link;
+		struct rcu_head rcu;
+	};
+	struct page *page;
+	unsigned long pfn;
+	unsigned int free_pages;
+	struct sa_span **span_of;
+	u8 free_order[];
+};
+
+/* Page heap (page_heap.c). */
+extern unsigned int sa_chunk_order;
+int sa_heap_init(void);
+void sa_heap_exit(void);
+struct sa_span *sa_heap_alloc_span(unsigned int npages, bool large, gfp_t gfp);
+void sa_heap_free_span(struct sa_span *span);
+struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp);
+void sa_heap_free_direct(struct sa_span *span);
+struct sa_span *sa_span_of(const void *p);
+unsigned long sa_heap_release_free(unsigned int keep);
+
+/**
+ * struct sa_heap_stats - page heap counters, read under the heap lock
+ * @sys: bytes held from the page allocator (chunks and direct objects)
+ * @idle: bytes on the buddy free lists
+ * @released: bytes given back to the page allocator since load
+ * @chunks: chunks held
+ * @direct: large objects served straight by alloc_pages
+ * @large: large objects served by the buddy heap
+ * @lock_count: times the heap lock was taken
+ * @free_blocks: free blocks per buddy order
+ * @metadata: bytes of chunk and span bookkeeping
+ */
+struct sa_heap_stats {
+	u64 sys, idle, released;
+	u64 chunks, direct, large, lock_count;
+	u64 free_blocks[MAX_PAGE_ORDER + 1];
+	u64 metadata;
+};
+void sa_heap_read_stats(struct sa_heap_stats *st);
+
+/* Central lists (central.c). */
+int sa_central_init(void);
+void sa_central_exit(void);
+int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp);
+void sa_central_return(unsigned int cls, void **objs, int nr);
+void sa_central_release_empty(void);
+/**
+ * struct sa_central_stats - one class's central list, read under its lock
+ * @spans: spans the class holds
+ * @free_objs: free objects in those spans
+ * @inuse_objs: objects out of the spans (cached or live)
+ * @lock_count: times the class lock was taken
+ */
+struct sa_central_stats {
+	u64 spans, free_objs, inuse_objs, lock_count;
+};
+void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
+unsigned int sa_central_nr_spans(unsigned int cls, int list);
+unsigned int sa_class_size(unsigned int cls);
+unsigned int sa_class_batch(unsigned int cls);
+unsigned int sa_class_span_order(unsigned int cls);
+unsigned int sa_class_objs(unsigned int cls);
+
+/* Free-list link obfuscation, like SLAB_FREELIST_HARDENED. */
+extern unsigned long sa_freelist_random;
+static inline void *sa_link_encode(void *next, void *slot)
+{
+	return (void *)((unsigned long)next ^ sa_freelist_random ^
+			(unsigned long)slot);
+}
+
+/* Per-CPU caches (cpu_cache.c). */
+#define SA_SIZE_BUCKETS		24
+
+/**
+ * struct sa_cpu_stats - counters kept per CPU, written only by their CPU
+ * @tiny_allocs: tiny objects allocated
+ * @tiny_frees: tiny objects freed
+ * @large_allocs: large objects allocated
+ * @large_frees: large objects freed
+ * @large_bytes: change of the bytes of live large objects made on this CPU
+ *	(may be negative)
+ * @bad_frees: frees refused
+ * @refills: batches fetched from central lists (each also served one
+ *	allocation; every other small allocation was a fast-path hit)
+ * @flushes: batches returned to central lists
+ * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
+ * @cls_frees: per class, objects freed
+ * @cls_req: per class, bytes requested by the callers
+ * @sizes: histogram of requested sizes, see sa_size_bucket()
+ *
+ * Totals (mallocs, heap_alloc...) are derived from these when read, so the
+ * fast path bumps only the per-class counters.
+ */
+struct sa_cpu_stats {
+	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
+	s64 large_bytes;
+	u64 bad_frees;
+	u64 refills, flushes;
+	u64 cls_mallocs[SA_NR_CACHED];
+	u64 cls_frees[SA_NR_CACHED];
+	u64 cls_req[SA_NR_CACHED];
+	u64 sizes[SA_SIZE_BUCKETS];
+};
+
+/**
+ * struct sa_cc - one class's stack of free objects in one CPU's cache
+ * @count: objects on the stack
+ * @cap: capacity of @objs
+ * @objs: the stack, top at @count - 1
+ */
+struct sa_cc {
+	u16 count;
+	u16 cap;
+	void **objs;
+};
+
+/**
+ * struct sa_cpu - a CPU's cache, Go's mcache
+ * @lock: local lock (irq-off on !RT) guarding everything below
+ * @cached_bytes: bytes of objects held in @cc
+ * @tiny_block: current tiny block, or NULL
+ * @tiny_off: next free byte offset in @tiny_block
+ * @cc: per class stacks
+ * @stats: counters of this CPU
+ */
+struct sa_cpu {
+	local_lock_t lock;
+	u64 cached_bytes;
+	void *tiny_block;
+	unsigned int tiny_off;
+	struct sa_cc cc[SA_NR_CACHED];
+	struct sa_cpu_stats stats;
+};
+
+extern struct sa_cpu __percpu *sa_cpus;
+extern unsigned int sa_cpu_cache_kib;
+int sa_cpu_cache_init(void);
+void sa_cpu_cache_exit(void);
+void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp);
+void sa_cache_free(unsigned int cls, void *p);
+void sa_cache_flush_cpu(struct sa_cpu *c);
+void sa_cache_drain_all(void);
+unsigned int sa_cache_count(int cpu, unsigned int cls);
+unsigned int sa_cache_cap(unsigned int cls);
+size_t sa_cache_metadata_bytes(void);
+void sa_cpu_cache_free(void);
+unsigned int sa_size_bucket(size_t size);
+void sa_read_cpu_stats(int cpu, struct sa_cpu_stats *st, u64 *cached_objs,
+		       u64 *cached_bytes);
+
+/* Tiny allocator (tiny.c). */
+void *sa_tiny_alloc(size_t size, gfp_t gfp);
+void sa_tiny_free(struct sa_span *span, const void *p);
+size_t sa_tiny_usable(struct sa_span *span, const void *p);
+void *sa_tiny_detach(struct sa_cpu *c);
+int sa_tiny_span_init(struct sa_span *span, gfp_t gfp);
+
+/*
+ * A refused free: counted, and reported with a WARN (once per call site and
+ * load) unless report_bad_frees is off (KUnit cases that provoke them).
+ */
+extern bool sa_report_bad_frees;
+#define sa_bad_free(fmt, ...)						\
+	do {								\
+		this_cpu_inc(sa_cpus->stats.bad_frees);			\
+		WARN_ONCE(READ_ONCE(sa_report_bad_frees),		\
+			  "spanalloc: " fmt, ##__VA_ARGS__);		\
+	} while (0)
+
+/* Large objects (main.c) and the heap's list of them (page_heap.c). */
+void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
+
+/* debugfs (debugfs.c). */
+void sa_debugfs_init(void);
+void sa_debugfs_exit(void);
+
+#endif /* _SPANALLOC_INTERNAL_H */

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - spanalloc's public API and module glue.
+ *
+ * What it does: routes each request to its level: 1..SPANALLOC_MAX_SMALL_SIZE
+ * bytes to a size class through the per-CPU caches (cpu_cache.c), tiny
+ * requests to tiny.c, larger ones to whole pages from the page heap
+ * (page_heap.c) or, beyond a chunk, straight from alloc_pages. A free finds
+ * its span from the address alone. It applies the kernel's init_on_alloc /
+ * init_on_free settings as SLUB does, sums the per-CPU counters into
+ * struct spanalloc_memstats, and loads and unloads the whole allocator.
+ *
+ * Locking: none of its own; it takes no lock while calling a level.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include "internal.h"
+
+static unsigned int chunk_order = 9;
+module_param(chunk_order, uint, 0444);
+MODULE_PARM_DESC(chunk_order,
+		 "Page order of the chunks the page heap takes from the kernel (default 9 = 2 MiB)");
+
+bool sa_report_bad_frees = true;
+module_param_named(report_bad_frees, sa_report_bad_frees, bool, 0644);
+MODULE_PARM_DESC(report_bad_frees,
+		 "WARN (once per kind) on refused frees; they are always counted (default Y)");
+EXPORT_SYMBOL_IF_KUNIT(sa_report_bad_frees);
+
+static inline void count_size(size_t size)
+{
+	this_cpu_inc(sa_cpus->stats.sizes[sa_size_bucket(size)]);
+}
+
+static void *large_alloc(size_t size, gfp_t gfp)
+{
+	struct sa_span *span;
+	size_t bytes;
+
+	if (size > (PAGE_SIZE << sa_chunk_order))
+		span = sa_heap_alloc_direct(size, gfp);
+	else
+		span = sa_heap_alloc_span(DIV_ROUND_UP(size, PAGE_SIZE), true, gfp);
+	if (!span)
+		return NULL;
+	span->bytes_req = size;
+	bytes = (size_t)span->npages << PAGE_SHIFT;
+	if (want_init_on_alloc(gfp))
+		memset(span->base, 0, bytes);
+	this_cpu_inc(sa_cpus->stats.large_allocs);
+	this_cpu_add(sa_cpus->stats.large_bytes, bytes);
+	return span->base;
+}
+
+static void large_free(struct sa_span *span)
+{
+	size_t bytes = (size_t)span->npages << PAGE_SHIFT;
+
+	if (want_init_on_free())
+		memset(span->base, 0, bytes);
+	this_cpu_inc(sa_cpus->stats.large_frees);
+	this_cpu_sub(sa_cpus->stats.large_bytes, bytes);
+	if (span->kind == SA_SPAN_DIRECT)
+		sa_heap_free_direct(span);
+	else
+		sa_heap_free_span(span);
+}
+
+/**
+ * spanalloc_alloc() - allocate memory, like kmalloc()
+ * @size: bytes wanted
+ * @gfp: allocation flags (GFP_KERNEL, GFP_ATOMIC, __GFP_ZERO, ...)
+ *
+ * Requests up to %SPANALLOC_MAX_SMALL_SIZE come from a size class (at most
+ * 12.5% rounding); power-of-two sizes up to PAGE_SIZE are naturally aligned,
+ * everything else 8-byte aligned. Larger requests get whole pages. Memory is
+ * zeroed with __GFP_ZERO or when the kernel runs with init_on_alloc.
+ *
+ * Context: any context the @gfp allows; GFP_ATOMIC works in hardirq.
+ * Return: the memory, %ZERO_SIZE_PTR for @size 0 (not counted as a malloc),
+ * or NULL when out of memory or @size is beyond the largest page order.
+ */
+void *spanalloc_alloc(size_t size, gfp_t gfp)
+{
+	unsigned int cls;
+	void *p;
+
+	might_alloc(gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > SPANALLOC_MAX_SMALL_SIZE))
+		p = large_alloc(size, gfp);
+	else {
+		cls = sa_size_class(size);
+		p = sa_cache_alloc(cls, size, gfp);
+		if (p && want_init_on_alloc(gfp))
+			memset(p, 0, sa_classes[cls].size);
+	}
+	if (likely(p))
+		count_size(size);
+	return p;
+}
+EXPORT_SYMBOL_GPL(spanalloc_alloc);
+
+/**
+ * spanalloc_zalloc() - allocate zeroed memory, like kzalloc()
+ * @size: bytes wanted
+ * @gfp: allocation flags
+ *
+ * Context: as spanalloc_alloc(). Return: as spanalloc_alloc().
+ */
+void *spanalloc_zalloc(size_t size, gfp_t gfp)
+{
+	return spanalloc_alloc(size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(spanalloc_zalloc);
+
+/**
+ * spanalloc_alloc_array() - allocate an array, like kmalloc_array()
+ * @n: elements
+ * @size: bytes per element
+ * @gfp: allocation flags
+ *
+ * Context: as spanalloc_alloc().
+ * Return: as spanalloc_alloc(); NULL if @n * @size overflows.
+ */
+void *spanalloc_alloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return spanalloc_alloc(bytes, gfp);
+}
+EXPORT_SYMBOL_GPL(spanalloc_alloc_array);
+
+/**
+ * spanalloc_alloc_tiny() - allocate 1..%SPANALLOC_TINY_MAX bytes, packed
+ * @size: bytes wanted
+ * @gfp: allocation flags
+ *
+ * Packs the object into a 16-byte block shared with other tiny objects of
+ * this CPU, aligned to the largest power of two dividing @size (at most 8):
+ * four 4-byte objects take one 16-byte block instead of four 8-byte slots.
+ * Free it with spanalloc_free(). Requests above %SPANALLOC_TINY_MAX are
+ * served by spanalloc_alloc().
+ *
+ * Context: as spanalloc_alloc().
+ * Return: the memory, %ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (size > SPANALLOC_TINY_MAX || !size)
+		return spanalloc_alloc(size, gfp);
+	might_alloc(gfp);
+	p = sa_tiny_alloc(size, gfp);
+	if (likely(p)) {
+		count_size(size);
+		if (want_init_on_alloc(gfp))
+			memset(p, 0, size);
+	}
+	return p;
+}
+EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
+
+/* Is @p the start of an object of its small span? */
+static bool small_obj_start(struct sa_span *span, const void *p)
+{
+	const struct sa_class *ci = &sa_classes[span->cls];
+	u32 off = (unsigned long)p - (unsigned long)span->base;
+	u32 idx = (u64)off * ci->div_mul >> 32;
+
+	return idx < ci->objs && idx * ci->size == off;
+}
+
+/**
+ * spanalloc_free() - free memory from any spanalloc allocation function
+ * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
+ *
+ * The object goes to the freeing CPU's cache, whichever CPU allocated it.
+ * A pointer spanalloc does not own, a pointer into the middle of an object,
+ * a large object freed twice, a tiny object freed twice and a free of the
+ * object on top of this CPU's cache (an immediate double free) are refused:
+ * counted in bad_frees, reported with a WARN, and nothing is changed.
+ *
+ * Context: any.
+ */
+void spanalloc_free(const void *p)
+{
+	struct sa_span *span;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	span = sa_span_of(p);
+	if (unlikely(!span)) {
+		sa_bad_free("free of %px: not spanalloc memory, or already freed\n", p);
+		return;
+	}
+	if (likely(span->kind == SA_SPAN_SMALL)) {
+		unsigned int cls = span->cls;
+
+		if (cls == SA_CLASS_TINY) {
+			sa_tiny_free(span, p);
+			return;
+		}
+		if (unlikely(!small_obj_start(span, p))) {
+			sa_bad_free("free of %px: inside a %u-byte object\n",
+				    p, sa_classes[cls].size);
+			return;
+		}
+		if (want_init_on_free())
+			memset((void *)p, 0, sa_classes[cls].size);
+		sa_cache_free(cls, (void *)p);
+		return;
+	}
+	if (unlikely(p != span->base)) {
+		sa_bad_free("free of %px: inside a %u-page object\n", p, span->npages);
+		return;
+	}
+	large_free(span);
+}
+EXPORT_SYMBOL_GPL(spanalloc_free);
+
+/**
+ * spanalloc_usable_size() - bytes of an object one may use, like ksize()
+ * @p: the object
+ *
+ * For a small object, its class size; for a large one, its pages. For a
+ * tiny object, the bytes up to the next live object of its block (at least
+ * what was requested; spanalloc does not record the exact request).
+ *
+ * Context: any. Return: the bytes, or 0 for NULL, %ZERO_SIZE_PTR and
+ * pointers that are not the start of a live spanalloc object.
+ */
+size_t spanalloc_usable_size(const void *p)
+{
+	struct sa_span *span;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	span = sa_span_of(p);
+	if (!span)
+		return 0;
+	if (span->kind == SA_SPAN_SMALL) {
+		if (span->cls == SA_CLASS_TINY)
+			return sa_tiny_usable(span, p);
+		return small_obj_start(span, p) ? sa_classes[span->cls].size : 0;
+	}
+	return p == span->base ? (size_t)span->npages << PAGE_SHIFT : 0;
+}
+EXPORT_SYMBOL_GPL(spanalloc_usable_size);
+
+/**
+ * spanalloc_realloc() - resize an object, like krealloc()
+ * @p: the object, or NULL to allocate
+ * @new_size: bytes wanted; 0 frees @p and returns %ZERO_SIZE_PTR
+ * @gfp: allocation flags
+ *
+ * If @new_size fits in spanalloc_usable_size(@p) the object stays where it
+ * is (the bytes past @new_size are zeroed under init_on_alloc or
+ * __GFP_ZERO); otherwise a new object is allocated, the usable bytes copied
+ * and @p freed. A tiny object keeps the bytes up to its next live neighbour
+ * (see spanalloc_usable_size()). On failure @p is left untouched.
+ *
+ * Context: as spanalloc_alloc(). Return: the object, or NULL on failure or
+ * when @p is not a spanalloc object.
+ */
+void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks;
+	void *ret;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return spanalloc_alloc(new_size, gfp);
+	if (!new_size) {
+		spanalloc_free(p);
+		return ZERO_SIZE_PTR;
+	}
+	ks = spanalloc_usable_size(p);
+	if (!ks) {
+		sa_bad_free("realloc of %px: not a live spanalloc object\n", p);
+		return NULL;
+	}
+	if (ks >= new_size) {
+		if (want_init_on_alloc(gfp))
+			memset((void *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	ret = spanalloc_alloc(new_size, gfp);
+	if (!ret)
+		return NULL;
+	memcpy(ret, p, ks);
+	spanalloc_free(p);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(spanalloc_realloc);
+
+/**
+ * spanalloc_alloc_bulk() - allocate @nr objects of @size bytes at once
+ * @size: bytes per object
+ * @gfp: allocation flags
+ * @nr: objects wanted
+ * @ptrs: array of @nr pointers, filled in
+ *
+ * Like kmem_cache_alloc_bulk(): all or nothing.
+ * Context: as spanalloc_alloc(). Return: @nr, or 0 with nothing allocated.
+ */
+int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
+{
+	size_t i;
+
+	if (!size || !nr)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		ptrs[i] = spanalloc_alloc(size, gfp);
+		if (unlikely(!ptrs[i])) {
+			spanalloc_free_bulk(i, ptrs);
+			return 0;
+		}
+	}
+	return nr;
+}
+EXPORT_SYMBOL_GPL(spanalloc_alloc_bulk);
+
+/**
+ * spanalloc_free_bulk() - free @nr objects
+ * @nr: objects
+ * @ptrs: the objects, each as spanalloc_free() takes it
+ *
+ * Context: any.
+ */
+void spanalloc_free_bulk(size_t nr, void **ptrs)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		spanalloc_free(ptrs[i]);
+}
+EXPORT_SYMBOL_GPL(spanalloc_free_bulk);
+
+/**
+ * spanalloc_read_memstats() - read the heap's counters (Go's ReadMemStats)
+ * @ms: filled in; see struct spanalloc_memstats
+ *
+ * Sums per-CPU counters without stopping the CPUs: exact when quiet.
+ * Context: any.
+ */
+void spanalloc_read_memstats(struct spanalloc_memstats *ms)
+{
+	struct sa_heap_stats hs;
+	struct sa_cpu_stats st;
+	u64 objs, bytes, large_live = 0;
+	s64 large_bytes = 0;
+	unsigned int cls;
+	int cpu;
+
+	memset(ms, 0, sizeof(*ms));
+	for_each_possible_cpu(cpu) {
+		sa_read_cpu_stats(cpu, &st, &objs, &bytes);
+		ms->cpu_cached_bytes += bytes;
+		ms->tiny_allocs += st.tiny_allocs;
+		ms->large_allocs += st.large_allocs;
+		ms->bad_frees += st.bad_frees;
+		ms->mallocs += st.tiny_allocs + st.large_allocs;
+		ms->frees += st.tiny_frees + st.large_frees;
+		large_live += st.large_allocs - st.large_frees;
+		large_bytes += st.large_bytes;
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			ms->heap_alloc += (st.cls_mallocs[cls] - st.cls_frees[cls]) *
+					  sa_class_size(cls);
+			if (cls == SA_CLASS_TINY)
+				continue;
+			ms->mallocs += st.cls_mallocs[cls];
+			ms->frees += st.cls_frees[cls];
+		}
+	}
+	ms->large_bytes = large_bytes;
+	ms->heap_alloc += large_bytes;
+	ms->live_objects = ms->mallocs - ms->frees;
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		struct sa_central_stats cs;
+
+		sa_central_read_stats(cls, &cs);
+		ms->central_free_bytes += cs.free_objs * sa_class_size(cls);
+	}
+	sa_heap_read_stats(&hs);
+	ms->heap_sys = hs.sys;
+	ms->heap_idle = hs.idle;
+	ms->heap_inuse = hs.sys - hs.idle;
+	ms->heap_released = hs.released;
+	ms->metadata_bytes = hs.metadata + sa_cache_metadata_bytes();
+}
+EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
+
+/**
+ * spanalloc_drain() - give every free page back to the kernel
+ *
+ * Flushes every CPU cache to the central lists, returns every wholly free
+ * span to the page heap and every wholly free chunk to the kernel (Go's
+ * debug.FreeOSMemory). With no live objects, heap_sys is 0 afterwards.
+ *
+ * Context: process context, interrupts enabled (it sends IPIs).
+ */
+void spanalloc_drain(void)
+{
+	might_sleep();
+	sa_cache_drain_all();
+	sa_central_release_empty();
+	sa_heap_release_free(0);
+}
+EXPORT_SYMBOL_GPL(spanalloc_drain);
+
+/* At unload: say what clients left behind. */
+static void report_leaks(void)
+{
+	struct spanalloc_memstats ms;
+	struct sa_cpu_stats st;
+	u64 live[SA_NR_CACHED] = {}, objs, bytes, tiny = 0, large = 0;
+	unsigned int cls, shown = 0;
+	int cpu;
+
+	spanalloc_read_memstats(&ms);
+	if (!ms.live_objects)
+		return;
+	pr_warn("unloading with %llu live objects (%llu bytes) not freed by their owners\n",
+		ms.live_objects, ms.heap_alloc);
+	for_each_possible_cpu(cpu) {
+		sa_read_cpu_stats(cpu, &st, &objs, &bytes);
+		for (cls = 1; cls < SA_NR_CLASSES; cls++)
+			live[cls] += st.cls_mallocs[cls] - st.cls_frees[cls];
+		tiny += st.tiny_allocs - st.tiny_frees;
+		large += st.large_allocs - st.large_frees;
+	}
+	for (cls = 1; cls < SA_NR_CLASSES && shown < 8; cls++) {
+		if (!live[cls])
+			continue;
+		pr_warn("  %llu leaked objects of %u bytes\n", live[cls], sa_classes[cls].size);
+		shown++;
+	}
+	pr_warn("  %llu leaked tiny and %llu leaked large objects; call sites are not recorded\n",
+		tiny, large);
+}
+
+static int __init spanalloc_init(void)
+{
+	int ret;
+
+	if (chunk_order < SA_MAX_SPAN_ORDER || chunk_order > MAX_PAGE_ORDER) {
+		pr_err("chunk_order=%u must be in %u..%u\n", chunk_order,
+		       SA_MAX_SPAN_ORDER, MAX_PAGE_ORDER);
+		return -EINVAL;
+	}
+	sa_chunk_order = chunk_order;
+	ret = sa_heap_init();
+	if (ret)
+		return ret;
+	sa_central_init();
+	ret = sa_cpu_cache_init();
+	if (ret) {
+		sa_heap_exit();
+		return ret;
+	}
+	sa_debugfs_init();
+	pr_info("%u size classes up to %u bytes, %lu KiB chunks, %u KiB per CPU cache\n",
+		SA_NR_CLASSES - 1, SPANALLOC_MAX_SMALL_SIZE,
+		(PAGE_SIZE << sa_chunk_order) >> 10, sa_cpu_cache_kib);
+	return 0;
+}
+
+static void __exit spanalloc_exit(void)
+{
+	sa_debugfs_exit();
+	sa_cpu_cache_exit();
+	report_leaks();
+	sa_heap_free_all_large(large_free);
+	sa_central_exit();
+	sa_heap_exit();
+	sa_cpu_cache_free();
+}
+
+module_init(spanalloc_init);
+module_exit(spanalloc_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("spanalloc developers");
+MODULE_DESCRIPTION("Go/TCMalloc-style allocator: per-CPU caches, central lists, buddy page heap");

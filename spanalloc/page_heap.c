@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * page_heap.c - spanalloc's page heap (Go's mheap, TCMalloc's page_heap).
+ *
+ * What it does: takes chunks of PAGE_SIZE << sa_chunk_order bytes from
+ * alloc_pages() and runs a buddy allocator over them, splitting and
+ * coalescing blocks per order. Spans for the size classes and large objects
+ * up to a chunk are cut from it; larger objects go straight to alloc_pages()
+ * as compound pages. It maps any address it owns back to its span in O(1)
+ * (an xarray from chunk number to chunk, then a per-page span table), which
+ * is how a free finds its span without a size, and how foreign pointers are
+ * refused.
+ *
+ * Locking: one spinlock, sa_heap_lock, irq-safe (spans are cut for
+ * allocations made in hardirq context). It is the innermost spanalloc lock:
+ * nothing else is taken under it except the xarray's own irq-safe lock, and
+ * nothing is allocated under it. Lookups (sa_span_of) take no lock: the
+ * xarray is read under RCU and chunk metadata is freed after a grace period.
+ *
+ * What it asks of the level below (the kernel's page allocator): pages of
+ * order sa_chunk_order and, for direct objects, compound pages of up to
+ * MAX_PAGE_ORDER, allocated with the caller's gfp (never under our lock).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <linux/rcupdate.h>
+#include <linux/log2.h>
+#include "internal.h"
+
+#define SA_FREE_NONE	0xff
+#define SA_XA_DIRECT	1	/* xarray tag: entry is a direct span */
+
+/* Flags of a caller's gfp that make sense for pages shared by everyone. */
+#define SA_GFP_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
+			 __GFP_NOWARN | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			 __GFP_NOMEMALLOC | __GFP_MEMALLOC)
+
+unsigned int sa_chunk_order = 9;
+
+static DEFINE_SPINLOCK(sa_heap_lock);
+static DEFINE_XARRAY_FLAGS(sa_chunk_xa, XA_FLAGS_LOCK_IRQ);
+static LIST_HEAD(sa_chunks);
+static LIST_HEAD(sa_large_spans);	/* live large objects, for unload */
+static struct list_head sa_free_lists[MAX_PAGE_ORDER + 1];
+static struct kmem_cache *sa_span_cache;
+
+/* Counters, under sa_heap_lock. */
+static u64 sa_heap_sys, sa_heap_idle, sa_heap_released, sa_heap_locks;
+static u64 sa_nr_chunks, sa_nr_direct, sa_nr_large, sa_heap_meta;
+static u64 sa_free_blocks[MAX_PAGE_ORDER + 1];
+
+/* A free buddy block keeps its list link in its own first bytes. */
+struct sa_free_block {
+	struct list_head link;
+};
+
+static inline unsigned int chunk_pages(void)
+{
+	return 1U << sa_chunk_order;
+}
+
+static inline void *chunk_page_addr(struct sa_chunk *ch, unsigned int idx)
+{
+	return page_address(ch->page) + ((size_t)idx << PAGE_SHIFT);
+}
+
+static inline void heap_lock(unsigned long *flags)
+{
+	spin_lock_irqsave(&sa_heap_lock, *flags);
+	sa_heap_locks++;
+}
+
+static inline void heap_unlock(unsigned long flags)
+{
+	spin_unlock_irqrestore(&sa_heap_lock, flags);
+}
+
+/* Put a block on its free list. Caller holds sa_heap_lock. */
+static void block_push(struct sa_chunk *ch, unsigned int idx, unsigned int order)
+{
+	struct sa_free_block *b = chunk_page_addr(ch, idx);
+
+	ch->free_order[idx] = order;
+	list_add(&b->link, &sa_free_lists[order]);
+	sa_free_blocks[order]++;
+}
+
+static void block_unlink(struct sa_chunk *ch, unsigned int idx)
+{
+	struct sa_free_block *b = chunk_page_addr(ch, idx);
+
+	sa_free_blocks[ch->free_order[idx]]--;
+	ch->free_order[idx] = SA_FREE_NONE;
+	list_del(&b->link);
+}
+
+static struct sa_chunk *chunk_of_addr(const void *addr)
+{
+	unsigned long pfn = PHYS_PFN(__pa(addr));
+
+	return xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+}
+
+/*
+ * Free a block of @order at page @idx of @ch, coalescing with free buddies.
+ * Caller holds sa_heap_lock.
+ */
+static void buddy_free(struct sa_chunk *ch, unsigned int idx, unsigned int order)
+{
+	ch->free_pages += 1U << order;
+	sa_heap_idle += PAGE_SIZE << order;
+	while (order < sa_chunk_order) {
+		unsigned int buddy = idx ^ (1U << order);
+
+		if (ch->free_order[buddy] != order)
+			break;
+		block_unlink(ch, buddy);
+		idx &= ~(1U << order);
+		order++;
+	}
+	block_push(ch, idx, order);
+}
+
+/* Free pages [idx, idx + n) of @ch as maximal aligned blocks. Under lock. */
+static void buddy_free_range(struct sa_chunk *ch, unsigned int idx, unsigned int n)
+{
+	while (n) {
+		unsigned int order = idx ? __ffs(idx) : sa_chunk_order;
+
+		while ((1U << order) > n)
+			order--;
+		buddy_free(ch, idx, order);
+		idx += 1U << order;
+		n -= 1U << order;
+	}
+}
+
+/* Take a block of @order from the free lists, splitting. Under lock. */
+static struct sa_chunk *buddy_alloc(unsigned int order, unsigned int *idxp)
+{
+	unsigned int o;
+
+	for (o = order; o <= sa_chunk_order; o++) {
+		struct sa_free_block *b;
+		struct sa_chunk *ch;
+		unsigned int idx;
+
+		if (list_empty(&sa_free_lists[o]))
+			continue;
+		b = list_first_entry(&sa_free_lists[o], struct sa_free_block, link);
+		ch = chunk_of_addr(b);
+		idx = ((unsigned long)b - (unsigned long)page_address(ch->page)) >> PAGE_SHIFT;
+		block_unlink(ch, idx);
+		while (o > order) {
+			o--;
+			block_push(ch, idx + (1U << o), o);
+		}
+		ch->free_pages -= 1U << order;
+		sa_heap_idle -= PAGE_SIZE << order;
+		*idxp = idx;
+		return ch;
+	}
+	return NULL;
+}
+
+static int xa_insert_entry(unsigned long index, void *entry, gfp_t gfp)
+{
+	unsigned long flags;
+	void *old;
+
+	if (gfpflags_allow_blocking(gfp))
+		return xa_err(xa_store_irq(&sa_chunk_xa, index, entry, gfp));
+	xa_lock_irqsave(&sa_chunk_xa, flags);
+	old = __xa_store(&sa_chunk_xa, index, entry, gfp);
+	xa_unlock_irqrestore(&sa_chunk_xa, flags);
+	return xa_err(old);
+}
+
+static void xa_remove_entry(unsigned long index)
+{
+	unsigned long flags;
+
+	xa_lock_irqsave(&sa_chunk_xa, flags);
+	__xa_erase(&sa_chunk_xa, index);
+	xa_unlock_irqrestore(&sa_chunk_xa, flags);
+}
+
+static size_t chunk_meta_bytes(void)
+{
+	return struct_size_t(struct sa_chunk, free_order, chunk_pages()) +
+	       chunk_pages() * sizeof(struct sa_span *);
+}
+
+/* Take a new chunk from the kernel and put it on the free lists. */
+static int heap_grow(gfp_t gfp)
+{
+	unsigned int n = chunk_pages();
+	struct sa_chunk *ch;
+	unsigned long flags;
+	struct page *page;
+
+	ch = kmalloc(struct_size(ch, free_order, n), gfp);
+	if (!ch)
+		return -ENOMEM;
+	ch->span_of = kcalloc(n, sizeof(*ch->span_of), gfp);
+	if (!ch->span_of)
+		goto out_ch;
+	page = alloc_pages(gfp | __GFP_NOWARN, sa_chunk_order);
+	if (!page)
+		goto out_spans;
+	ch->page = page;
+	ch->pfn = page_to_pfn(page);
+	ch->free_pages = 0;
+	memset(ch->free_order, SA_FREE_NONE, n);
+	if (xa_insert_entry(ch->pfn >> sa_chunk_order, ch, gfp))
+		goto out_pages;
+
+	heap_lock(&flags);
+	list_add(&ch->link, &sa_chunks);
+	sa_nr_chunks++;
+	sa_heap_sys += PAGE_SIZE << sa_chunk_order;
+	sa_heap_meta += chunk_meta_bytes();
+	buddy_free(ch, 0, sa_chunk_order);
+	heap_unlock(flags);
+	return 0;
+
+out_pages:
+	__free_pages(page, sa_chunk_order);
+out_spans:
+	kfree(ch->span_of);
+out_ch:
+	kfree(ch);
+	return -ENOMEM;
+}
+
+static void chunk_free_rcu(struct rcu_head *head)
+{
+	struct sa_chunk *ch = container_of(head, struct sa_chunk, rcu);
+
+	kfree(ch->span_of);
+	kfree(ch);
+}
+
+/*
+ * Give wholly free chunks back to the kernel, keeping @keep of them.
+ * Returns the bytes released.
+ */
+unsigned long sa_heap_release_free(unsigned int keep)
+{
+	struct sa_chunk *ch, *tmp;
+	LIST_HEAD(release);
+	unsigned long flags, bytes = 0;
+	unsigned int kept = 0;
+
+	heap_lock(&flags);
+	list_for_each_entry_safe(ch, tmp, &sa_chunks, link) {
+		if (ch->free_pages != chunk_pages())
+			continue;
+		if (kept < keep) {
+			kept++;
+			continue;
+		}
+		block_unlink(ch, 0);
+		ch->free_pages = 0;
+		list_move(&ch->link, &release);
+		sa_heap_idle -= PAGE_SIZE << sa_chunk_order;
+		sa_heap_sys -= PAGE_SIZE << sa_chunk_order;
+		sa_heap_released += PAGE_SIZE << sa_chunk_order;
+		sa_heap_meta -= chunk_meta_bytes();
+		sa_nr_chunks--;
+		bytes += PAGE_SIZE << sa_chunk_order;
+	}
+	heap_unlock(flags);
+
+	list_for_each_entry_safe(ch, tmp, &release, link) {
+		xa_remove_entry(ch->pfn >> sa_chunk_order);
+		__free_pages(ch->page, sa_chunk_order);
+		/* sa_span_of() may still be looking at it: free after RCU. */
+		call_rcu(&ch->rcu, chunk_free_rcu);
+	}
+	return bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_release_free);
+
+/**
+ * sa_heap_alloc_span() - cut a span of @npages pages from the buddy heap
+ * @npages: pages wanted, 1..chunk pages; a power of two for size classes,
+ *	any count for large objects (the block's tail goes back to the heap)
+ * @large: the span holds one large object (counted for the pageheap file)
+ * @gfp: allocation flags, used if the heap must grow
+ *
+ * Context: any; sleeps only if @gfp allows it. No spanalloc lock held.
+ * Return: a zeroed span with base, chunk, npages, order and kind set, or
+ * NULL.
+ */
+struct sa_span *sa_heap_alloc_span(unsigned int npages, bool large, gfp_t gfp)
+{
+	unsigned int order = order_base_2(npages), idx, i;
+	struct sa_chunk *ch;
+	struct sa_span *span;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(!npages || order > sa_chunk_order))
+		return NULL;
+	gfp &= SA_GFP_MASK;
+	span = kmem_cache_zalloc(sa_span_cache, gfp);
+	if (!span)
+		return NULL;
+	for (;;) {
+		heap_lock(&flags);
+		ch = buddy_alloc(order, &idx);
+		if (ch)
+			break;
+		heap_unlock(flags);
+		if (heap_grow(gfp))
+			goto fail;
+	}
+	/* Give back the tail of a block bigger than the span. */
+	if (npages != (1U << order))
+		buddy_free_range(ch, idx + npages, (1U << order) - npages);
+	span->base = chunk_page_addr(ch, idx);
+	span->chunk = ch;
+	span->npages = npages;
+	span->order = order;
+	span->kind = large ? SA_SPAN_LARGE : SA_SPAN_SMALL;
+	for (i = 0; i < npages; i++)
+		WRITE_ONCE(ch->span_of[idx + i], span);
+	sa_heap_meta += sizeof(*span);
+	if (large) {
+		sa_nr_large++;
+		list_add(&span->link, &sa_large_spans);
+	}
+	heap_unlock(flags);
+	return span;
+fail:
+	kmem_cache_free(sa_span_cache, span);
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span);
+
+/**
+ * sa_heap_free_span() - give a span's pages back to the buddy heap
+ * @span: span from sa_heap_alloc_span(); freed by this call
+ *
+ * Context: any. Takes sa_heap_lock.
+ */
+void sa_heap_free_span(struct sa_span *span)
+{
+	struct sa_chunk *ch = span->chunk;
+	unsigned int idx, i;
+	unsigned long flags;
+
+	idx = ((unsigned long)span->base - (unsigned long)page_address(ch->page)) >> PAGE_SHIFT;
+	heap_lock(&flags);
+	for (i = 0; i < span->npages; i++)
+		WRITE_ONCE(ch->span_of[idx + i], NULL);
+	buddy_free_range(ch, idx, span->npages);
+	sa_heap_meta -= sizeof(*span);
+	if (span->kind == SA_SPAN_LARGE) {
+		sa_nr_large--;
+		list_del(&span->link);
+	}
+	heap_unlock(flags);
+	kfree(span->tiny_state);
+	kmem_cache_free(sa_span_cache, span);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_free_span);
+
+/**
+ * sa_heap_alloc_direct() - a large object straight from alloc_pages()
+ * @size: bytes, more than a chunk
+ * @gfp: allocation flags
+ *
+ * Return: a span of kind SA_SPAN_DIRECT, or NULL (WARN unless __GFP_NOWARN
+ * when @size is beyond the kernel's largest order).
+ */
+struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	unsigned long first, i, n;
+	struct sa_span *span;
+	unsigned long flags;
+	struct page *page;
+
+	if (order > MAX_PAGE_ORDER) {
+		WARN_ONCE(!(gfp & __GFP_NOWARN),
+			  "spanalloc: %zu bytes is beyond the largest page order\n", size);
+		return NULL;
+	}
+	span = kmem_cache_zalloc(sa_span_cache, gfp & SA_GFP_MASK);
+	if (!span)
+		return NULL;
+	page = alloc_pages((gfp & ~__GFP_ZERO) | __GFP_COMP, order);
+	if (!page)
+		goto out_span;
+	span->kind = SA_SPAN_DIRECT;
+	span->base = page_address(page);
+	span->npages = 1U << order;
+	span->order = order;
+	first = page_to_pfn(page) >> sa_chunk_order;
+	n = max(1UL, (1UL << order) >> sa_chunk_order);
+	for (i = 0; i < n; i++) {
+		if (xa_insert_entry(first + i, xa_tag_pointer(span, SA_XA_DIRECT), gfp)) {
+			while (i--)
+				xa_remove_entry(first + i);
+			goto out_pages;
+		}
+	}
+	heap_lock(&flags);
+	sa_heap_sys += PAGE_SIZE << order;
+	sa_heap_meta += sizeof(*span);
+	sa_nr_direct++;
+	list_add(&span->link, &sa_large_spans);
+	heap_unlock(flags);
+	return span;
+out_pages:
+	__free_pages(page, order);
+out_span:
+	kmem_cache_free(sa_span_cache, span);
+	return NULL;
+}
+
+/**
+ * sa_heap_free_direct() - free a direct large object and its span
+ * @span: span of kind SA_SPAN_DIRECT
+ */
+void sa_heap_free_direct(struct sa_span *span)
+{
+	unsigned long first, i, n, flags;
+	struct page *page = virt_to_page(span->base);
+
+	first = page_to_pfn(page) >> sa_chunk_order;
+	n = max(1UL, (1UL << span->order) >> sa_chunk_order);
+	for (i = 0; i < n; i++)
+		xa_remove_entry(first + i);
+	heap_lock(&flags);
+	sa_heap_sys -= PAGE_SIZE << span->order;
+	sa_heap_released += PAGE_SIZE << span->order;
+	sa_heap_meta -= sizeof(*span);
+	sa_nr_direct--;
+	list_del(&span->link);
+	heap_unlock(flags);
+	__free_pages(page, span->order);
+	kmem_cache_free(sa_span_cache, span);
+}
+
+/**
+ * sa_span_of() - the span owning an address, or NULL if spanalloc does not
+ * own it
+ * @p: any address
+ *
+ * Context: any. Lock-free (RCU).
+ */
+struct sa_span *sa_span_of(const void *p)
+{
+	struct sa_chunk *ch;
+	struct sa_span *span = NULL;
+	unsigned long pfn;
+	void *entry;
+
+	if (unlikely(!virt_addr_valid(p)))
+		return NULL;
+	pfn = PHYS_PFN(__pa(p));
+	rcu_read_lock();
+	entry = xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+	if (entry) {
+		if (xa_pointer_tag(entry) == SA_XA_DIRECT) {
+			span = xa_untag_pointer(entry);
+		} else {
+			ch = entry;
+			span = READ_ONCE(ch->span_of[pfn - ch->pfn]);
+		}
+	}
+	rcu_read_unlock();
+	return span;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_span_of);
+
+/**
+ * sa_heap_read_stats() - a consistent copy of the page heap's counters
+ * @st: filled in
+ */
+void sa_heap_read_stats(struct sa_heap_stats *st)
+{
+	unsigned long flags;
+
+	heap_lock(&flags);
+	st->sys = sa_heap_sys;
+	st->idle = sa_heap_idle;
+	st->released = sa_heap_released;
+	st->chunks = sa_nr_chunks;
+	st->direct = sa_nr_direct;
+	st->large = sa_nr_large;
+	st->lock_count = sa_heap_locks;
+	st->metadata = sa_heap_meta;
+	memcpy(st->free_blocks, sa_free_blocks, sizeof(st->free_blocks));
+	heap_unlock(flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_read_stats);
+
+/**
+ * sa_heap_free_all_large() - call @fn on every live large object's span
+ * @fn: frees the object (at unload: leaked objects)
+ */
+void sa_heap_free_all_large(void (*fn)(struct sa_span *span))
+{
+	struct sa_span *span;
+	unsigned long flags;
+
+	for (;;) {
+		heap_lock(&flags);
+		span = list_first_entry_or_null(&sa_large_spans, struct sa_span, link);
+		heap_unlock(flags);
+		if (!span)
+			return;
+		fn(span);
+	}
+}
+
+int sa_heap_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i <= MAX_PAGE_ORDER; i++)
+		INIT_LIST_HEAD(&sa_free_lists[i]);
+	/*
+	 * Spans are type-safe for RCU: a lock-free lookup racing with the
+	 * span's free (only a buggy double free can) still reads a span.
+	 */
+	sa_span_cache = KMEM_CACHE(sa_span, SLAB_TYPESAFE_BY_RCU);
+	return sa_span_cache ? 0 : -ENOMEM;
+}
+
+/* Called at unload after every span was freed: give back every chunk. */
+void sa_heap_exit(void)
+{
+	sa_heap_release_free(0);
+	rcu_barrier();
+	WARN(!list_empty(&sa_chunks), "spanalloc: chunks still in use at exit\n");
+	kmem_cache_destroy(sa_span_cache);
+}
