@@ -33,14 +33,15 @@ one with the lowest cost, where every class costs 1, every span order above
 the smallest that gives the minimum objects per span costs 1 more, order 5
 costs 10 more and order 6 costs 1000 more; ties go to the lower total
 worst-case waste. Go's merge of classes with the same span and objects per
-span is thereby implied (the smaller one would only cost a class).
+span is thereby implied (the smaller one would only cost a class), and
+verified.
 
 Span order 6 (256 KiB) is needed by exactly three classes between 16 and 32
-KiB: with power-of-two spans no order <= 5 can keep the worst-case waste of
-requests in 18725..19114, 21846..22937 and 26215..28671 bytes under 12.5%
-(an order-5 span of 128 KiB holds 4 objects of up to 32768 or 5 of up to
-26214 bytes, and no tail-limited size in between covers 26215..28671 with
-less than 12.5% waste).
+KiB: with power-of-two spans of order <= 5 and tails <= 1/8, the possible
+objects-per-span leave requests of about 18.7-19.1, 21.8-22.9 and 26.2-28.7
+KiB with no class whose worst-case waste stays under 12.5% (MAX_ORDER = 5
+fails generation). Go does not hit this because its spans need not be powers
+of two.
 
 Per class the tables also carry:
 - batch: objects moved between a per-CPU cache and the central list at once
@@ -48,6 +49,8 @@ Per class the tables also carry:
   4 * objs;
 - div_mul: ceil(2^32 / size), checked exhaustively so that for every offset
   off in [0, span bytes), (u32)((u64)off * div_mul >> 32) == off / size.
+  The chooser only takes a size at a span order where that holds: in a 256
+  KiB span it does not for every size (23808 fails at offset 238079).
 
 The generated files do not depend on any trace: --report only prints.
 """
