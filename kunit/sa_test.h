@@ -44,13 +44,10 @@ static inline void sa_test_case_exit(struct kunit *test)
 
 /* Sum one counter of struct sa_cpu_stats over every CPU. */
 #define sa_test_cpu_sum(field) ({					\
-	struct sa_cpu_stats __st;					\
 	u64 __o, __b, __sum = 0;					\
 	int __cpu;							\
-	for_each_possible_cpu(__cpu) {					\
-		sa_read_cpu_stats(__cpu, &__st, &__o, &__b);		\
-		__sum += __st.field;					\
-	}								\
+	for_each_possible_cpu(__cpu)					\
+		__sum += sa_read_cpu_stats(__cpu, &__o, &__b)->field;	\
 	__sum;								\
 })
 

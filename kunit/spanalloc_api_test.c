@@ -33,7 +33,7 @@ static void usable_size_and_alignment_every_size(struct kunit *test)
 		if (is_power_of_2(size) && size <= PAGE_SIZE)
 			align = max_t(size_t, size, 8);
 		if ((unsigned long)p & (align - 1)) {
-			KUNIT_FAIL(test, "size %zu: %px not aligned to %zu", size, p, align);
+			KUNIT_FAIL(test, "size %zu: %p not aligned to %zu", size, p, align);
 			spanalloc_free(p);
 			return;
 		}
@@ -255,7 +255,7 @@ static void gfp_atomic_from_hrtimer(struct kunit *test)
 #define STRESS_OPS	3000
 
 struct stress_ring {
-	spinlock_t lock;
+	spinlock_t lock;	/* guards head, tail and obj */
 	unsigned int head, tail;
 	void *obj[STRESS_RING];
 };
@@ -449,6 +449,7 @@ static struct kunit_suite api_suite = {
 	.exit = sa_test_case_exit,
 	.test_cases = api_cases,
 };
+
 kunit_test_suite(api_suite);
 
 MODULE_LICENSE("GPL");

@@ -82,7 +82,8 @@ static void objects_are_distinct_and_in_span(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, span);
 		KUNIT_EXPECT_EQ(test, (objs[i] - span->base) % size, 0);
-		KUNIT_EXPECT_LT(test, (unsigned long)(objs[i] - span->base), (unsigned long)n * size);
+		KUNIT_EXPECT_LT(test, (unsigned long)(objs[i] - span->base),
+				(unsigned long)n * size);
 		for (j = 0; j < i; j++)
 			KUNIT_EXPECT_PTR_NE(test, objs[i], objs[j]);
 	}
@@ -103,6 +104,7 @@ static struct kunit_suite central_suite = {
 	.exit = sa_test_case_exit,
 	.test_cases = central_cases,
 };
+
 kunit_test_suite(central_suite);
 
 MODULE_LICENSE("GPL");

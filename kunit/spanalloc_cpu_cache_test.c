@@ -13,11 +13,9 @@
 
 static u64 cpu_counter(int cpu, size_t off)
 {
-	struct sa_cpu_stats st;
 	u64 o, b;
 
-	sa_read_cpu_stats(cpu, &st, &o, &b);
-	return *(u64 *)((char *)&st + off);
+	return *(const u64 *)((const char *)sa_read_cpu_stats(cpu, &o, &b) + off);
 }
 
 #define CPU_STAT(cpu, field) cpu_counter(cpu, offsetof(struct sa_cpu_stats, field))
@@ -205,6 +203,7 @@ static struct kunit_suite cpu_cache_suite = {
 	.exit = sa_test_case_exit,
 	.test_cases = cpu_cache_cases,
 };
+
 kunit_test_suite(cpu_cache_suite);
 
 MODULE_LICENSE("GPL");

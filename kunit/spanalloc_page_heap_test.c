@@ -195,6 +195,7 @@ static struct kunit_suite page_heap_suite = {
 	.exit = sa_test_case_exit,
 	.test_cases = page_heap_cases,
 };
+
 kunit_test_suite(page_heap_suite);
 
 MODULE_LICENSE("GPL");

@@ -46,7 +46,7 @@ unsigned long sa_freelist_random __read_mostly;
  * @lock_count: times @lock was taken
  */
 struct sa_central {
-	spinlock_t lock;
+	spinlock_t lock;	/* irq-safe; see the top of this file */
 	struct list_head lists[SA_LIST_EMPTY + 1];
 	unsigned int nr[SA_LIST_EMPTY + 1];
 	u64 free_objs;
@@ -115,7 +115,7 @@ static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 		if (unlikely(next && (off >= ((size_t)ci->objs * ci->size) ||
 				      off != (size_t)((u64)off * ci->div_mul >> 32) * ci->size))) {
 			/* A write after free hit the link: drop the list. */
-			pr_err("corrupted free list in class %u span %px: link %px at %px\n",
+			pr_err("corrupted free list in class %u span %p: link %p at %p\n",
 			       ci->size, span->base, next, obj);
 			WARN_ON_ONCE(1);
 			span->nfree = ci->objs - span->carved + 1;
@@ -234,11 +234,11 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		span->inuse--;
 		c->free_objs++;
 		c->inuse_objs--;
-		if (span->inuse)
+		if (span->inuse) {
 			span_move(c, span, SA_LIST_PARTIAL);
-		else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans))
+		} else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans)) {
 			span_move(c, span, SA_LIST_EMPTY);
-		else {
+		} else {
 			span_move(c, span, SA_LIST_NONE);
 			c->free_objs -= span->nfree;
 			list_add(&span->link, &release);

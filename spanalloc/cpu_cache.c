@@ -29,6 +29,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/mm.h>
 #include "internal.h"
+#include <trace/events/spanalloc.h>
 
 /* Largest batch the generator emits; the on-stack transfer arrays use it. */
 #define SA_MAX_BATCH	64
@@ -40,8 +41,7 @@ MODULE_PARM_DESC(cpu_cache_kib,
 EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
 
 struct sa_cpu __percpu *sa_cpus;
-static void **sa_cpu_slots[NR_CPUS];
-static size_t sa_cpu_slot_bytes;
+static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
 static int sa_cpuhp_state;
 
 static inline u64 cache_limit(void)
@@ -99,6 +99,7 @@ static void *cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
 	account_alloc(c, cls, size);
+	trace_refill(smp_processor_id(), cls, osize, n + 1);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 
 	if (keep < n)
@@ -172,7 +173,7 @@ void sa_cache_free(unsigned int cls, void *p)
 	cc = &c->cc[cls];
 	if (unlikely(cc->count && cc->objs[cc->count - 1] == p)) {
 		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		sa_bad_free("double free of %px (%u-byte class)\n", p, osize);
+		sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
 		return;
 	}
 	c->stats.cls_frees[cls]++;
@@ -192,6 +193,7 @@ void sa_cache_free(unsigned int cls, void *p)
 		objs[n++] = p;
 	}
 	c->stats.flushes++;
+	trace_flush(smp_processor_id(), cls, osize, n);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 	sa_central_return(cls, objs, n);
 }
@@ -199,21 +201,25 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_free);
 
 /**
  * sa_cache_flush_cpu() - return every object cached by a CPU
- * @c: the CPU's cache; the caller holds its local lock, or the CPU is dead
+ * @cpu: the CPU; the caller holds its local lock on it, or it is dead
  */
-void sa_cache_flush_cpu(struct sa_cpu *c)
+void sa_cache_flush_cpu(int cpu)
 {
+	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 	unsigned int cls;
 	void *block;
 
 	block = sa_tiny_detach(c);
-	if (block)
+	if (block) {
+		c->stats.cls_frees[SA_CLASS_TINY]++;
 		sa_central_return(SA_CLASS_TINY, &block, 1);
+	}
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_cc *cc = &c->cc[cls];
 
 		if (!cc->count)
 			continue;
+		trace_flush(cpu, cls, sa_class_size(cls), cc->count);
 		sa_central_return(cls, cc->objs, cc->count);
 		c->cached_bytes -= (u64)cc->count * sa_class_size(cls);
 		cc->count = 0;
@@ -226,7 +232,7 @@ static void flush_this_cpu(void *unused)
 	unsigned long flags;
 
 	local_lock_irqsave(&sa_cpus->lock, flags);
-	sa_cache_flush_cpu(this_cpu_ptr(sa_cpus));
+	sa_cache_flush_cpu(smp_processor_id());
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 }
 
@@ -263,32 +269,32 @@ unsigned int sa_cache_cap(unsigned int cls)
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_cap);
 
 /**
- * sa_read_cpu_stats() - copy one CPU's counters
+ * sa_read_cpu_stats() - one CPU's counters and what its cache holds
  * @cpu: CPU number (any possible CPU)
- * @st: filled with the counters
  * @cached_objs: set to the objects in the CPU's cache
  * @cached_bytes: set to their bytes
  *
  * Reads another CPU's counters without stopping it: exact when quiet.
+ * Return: the CPU's counters, read in place (the struct is too big to copy
+ * onto the stack).
  */
-void sa_read_cpu_stats(int cpu, struct sa_cpu_stats *st, u64 *cached_objs,
-		       u64 *cached_bytes)
+const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes)
 {
 	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 	unsigned int cls;
 
-	memcpy(st, &c->stats, sizeof(*st));
 	*cached_objs = 0;
 	for (cls = 1; cls < SA_NR_CACHED; cls++)
 		*cached_objs += READ_ONCE(c->cc[cls].count);
 	*cached_bytes = READ_ONCE(c->cached_bytes);
+	return &c->stats;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
 
 /* CPU hotplug: a dead CPU's cache goes back to the central lists. */
 static int sa_cpu_dead(unsigned int cpu)
 {
-	sa_cache_flush_cpu(per_cpu_ptr(sa_cpus, cpu));
+	sa_cache_flush_cpu(cpu);
 	return 0;
 }
 
@@ -298,6 +304,19 @@ static int sa_cpu_dead(unsigned int cpu)
 size_t sa_cache_metadata_bytes(void)
 {
 	return num_possible_cpus() * (sizeof(struct sa_cpu) + sa_cpu_slot_bytes);
+}
+
+/* The stacks of a CPU all live in the block the first class points to. */
+static void free_slots(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
+
+		kfree(c->cc[1].objs);
+		c->cc[1].objs = NULL;
+	}
 }
 
 int sa_cpu_cache_init(void)
@@ -322,7 +341,6 @@ int sa_cpu_cache_init(void)
 		slots = kmalloc_node(sa_cpu_slot_bytes, GFP_KERNEL, cpu_to_node(cpu));
 		if (!slots)
 			goto fail;
-		sa_cpu_slots[cpu] = slots;
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			c->cc[cls].cap = 2 * sa_class_batch(cls);
 			c->cc[cls].objs = slots;
@@ -336,8 +354,7 @@ int sa_cpu_cache_init(void)
 	sa_cpuhp_state = ret;
 	return 0;
 fail:
-	for_each_possible_cpu(cpu)
-		kfree(sa_cpu_slots[cpu]);
+	free_slots();
 	free_percpu(sa_cpus);
 	return -ENOMEM;
 }
@@ -345,12 +362,9 @@ fail:
 /* At unload: flush every cache, then free them. */
 void sa_cpu_cache_exit(void)
 {
-	int cpu;
-
 	cpuhp_remove_state_nocalls(sa_cpuhp_state);
 	sa_cache_drain_all();
-	for_each_possible_cpu(cpu)
-		kfree(sa_cpu_slots[cpu]);
+	free_slots();
 }
 
 /* Free the per-CPU structures (after the counters were last read). */

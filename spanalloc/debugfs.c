@@ -68,19 +68,21 @@ DEFINE_SHOW_ATTRIBUTE(memstats);
 
 static int classes_show(struct seq_file *m, void *v)
 {
-	u64 mallocs[SA_NR_CACHED] = {}, frees[SA_NR_CACHED] = {};
-	u64 req[SA_NR_CACHED] = {}, cached[SA_NR_CACHED] = {};
-	struct sa_cpu_stats *st;
+	u64 *mallocs, *frees, *req, *cached;
+	const struct sa_cpu_stats *st;
 	unsigned int cls;
 	int cpu;
 
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
+	mallocs = kcalloc(4 * SA_NR_CACHED, sizeof(u64), GFP_KERNEL);
+	if (!mallocs)
 		return -ENOMEM;
+	frees = mallocs + SA_NR_CACHED;
+	req = frees + SA_NR_CACHED;
+	cached = req + SA_NR_CACHED;
 	for_each_possible_cpu(cpu) {
 		u64 objs, bytes;
 
-		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			mallocs[cls] += st->cls_mallocs[cls];
 			frees[cls] += st->cls_frees[cls];
@@ -88,7 +90,6 @@ static int classes_show(struct seq_file *m, void *v)
 			cached[cls] += sa_cache_count(cpu, cls);
 		}
 	}
-	kfree(st);
 	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given\n");
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_central_stats cs;
@@ -104,24 +105,22 @@ static int classes_show(struct seq_file *m, void *v)
 			   cs.spans, mallocs[cls] - frees[cls], cs.free_objs, cached[cls],
 			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size);
 	}
+	kfree(mallocs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
 
 static int cpus_show(struct seq_file *m, void *v)
 {
-	struct sa_cpu_stats *st;
+	const struct sa_cpu_stats *st;
 	unsigned int cls;
 	int cpu;
 
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
 	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees\n");
 	for_each_possible_cpu(cpu) {
 		u64 objs, bytes, allocs = 0, frees = 0;
 
-		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			allocs += st->cls_mallocs[cls];
 			frees += st->cls_frees[cls];
@@ -130,7 +129,6 @@ static int cpus_show(struct seq_file *m, void *v)
 			   objs, bytes, allocs, allocs - st->refills, st->refills,
 			   st->flushes, frees);
 	}
-	kfree(st);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(cpus);
@@ -149,7 +147,7 @@ static int pageheap_show(struct seq_file *m, void *v)
 	seq_printf(m, "direct_objects %llu\n", hs.direct);
 	seq_printf(m, "released_bytes %llu\n", hs.released);
 	seq_printf(m, "lock_count %llu\n", hs.lock_count);
-	seq_puts(m, "order free_blocks free_bytes\n");
+	seq_puts(m, "\norder free_blocks free_bytes\n");
 	for (o = 0; o <= sa_chunk_order; o++)
 		seq_printf(m, "%u %llu %llu\n", o, hs.free_blocks[o],
 			   hs.free_blocks[o] * (PAGE_SIZE << o));
@@ -160,21 +158,17 @@ DEFINE_SHOW_ATTRIBUTE(pageheap);
 static int sizes_show(struct seq_file *m, void *v)
 {
 	u64 hist[SA_SIZE_BUCKETS] = {};
-	struct sa_cpu_stats *st;
+	const struct sa_cpu_stats *st;
 	unsigned int b;
 	int cpu;
 
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		u64 objs, bytes;
 
-		sa_read_cpu_stats(cpu, st, &objs, &bytes);
+		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (b = 0; b < SA_SIZE_BUCKETS; b++)
 			hist[b] += st->sizes[b];
 	}
-	kfree(st);
 	seq_puts(m, "min_bytes max_bytes count\n");
 	for (b = 0; b < SA_SIZE_BUCKETS; b++) {
 		u64 lo = b ? (4ULL << b) + 1 : 1;

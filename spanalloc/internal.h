@@ -130,6 +130,7 @@ struct sa_heap_stats {
 	u64 free_blocks[MAX_PAGE_ORDER + 1];
 	u64 metadata;
 };
+
 void sa_heap_read_stats(struct sa_heap_stats *st);
 
 /* Central lists (central.c). */
@@ -138,6 +139,7 @@ void sa_central_exit(void);
 int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp);
 void sa_central_return(unsigned int cls, void **objs, int nr);
 void sa_central_release_empty(void);
+
 /**
  * struct sa_central_stats - one class's central list, read under its lock
  * @spans: spans the class holds
@@ -148,6 +150,7 @@ void sa_central_release_empty(void);
 struct sa_central_stats {
 	u64 spans, free_objs, inuse_objs, lock_count;
 };
+
 void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
 unsigned int sa_central_nr_spans(unsigned int cls, int list);
 unsigned int sa_class_size(unsigned int cls);
@@ -233,15 +236,14 @@ int sa_cpu_cache_init(void);
 void sa_cpu_cache_exit(void);
 void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp);
 void sa_cache_free(unsigned int cls, void *p);
-void sa_cache_flush_cpu(struct sa_cpu *c);
+void sa_cache_flush_cpu(int cpu);
 void sa_cache_drain_all(void);
 unsigned int sa_cache_count(int cpu, unsigned int cls);
 unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_free(void);
 unsigned int sa_size_bucket(size_t size);
-void sa_read_cpu_stats(int cpu, struct sa_cpu_stats *st, u64 *cached_objs,
-		       u64 *cached_bytes);
+const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
 
 /* Tiny allocator (tiny.c). */
 void *sa_tiny_alloc(size_t size, gfp_t gfp);

@@ -21,6 +21,9 @@
 #include <linux/sched/mm.h>
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/spanalloc.h>
+
 static unsigned int chunk_order = 9;
 module_param(chunk_order, uint, 0444);
 MODULE_PARM_DESC(chunk_order,
@@ -57,6 +60,33 @@ static void *large_alloc(size_t size, gfp_t gfp)
 	return span->base;
 }
 
+/* Every non-tiny allocation goes through here; @caller is for tracing. */
+static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned int cls;
+	size_t given;
+	void *p;
+
+	might_alloc(gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > SPANALLOC_MAX_SMALL_SIZE)) {
+		p = large_alloc(size, gfp);
+		given = p ? spanalloc_usable_size(p) : 0;
+	} else {
+		cls = sa_size_class(size);
+		given = sa_classes[cls].size;
+		p = sa_cache_alloc(cls, size, gfp);
+		if (p && want_init_on_alloc(gfp))
+			memset(p, 0, given);
+	}
+	if (likely(p)) {
+		count_size(size);
+		trace_alloc(caller, p, size, given, gfp);
+	}
+	return p;
+}
+
 static void large_free(struct sa_span *span)
 {
 	size_t bytes = (size_t)span->npages << PAGE_SHIFT;
@@ -87,23 +117,7 @@ static void large_free(struct sa_span *span)
  */
 void *spanalloc_alloc(size_t size, gfp_t gfp)
 {
-	unsigned int cls;
-	void *p;
-
-	might_alloc(gfp);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (unlikely(size > SPANALLOC_MAX_SMALL_SIZE))
-		p = large_alloc(size, gfp);
-	else {
-		cls = sa_size_class(size);
-		p = sa_cache_alloc(cls, size, gfp);
-		if (p && want_init_on_alloc(gfp))
-			memset(p, 0, sa_classes[cls].size);
-	}
-	if (likely(p))
-		count_size(size);
-	return p;
+	return sa_alloc(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc);
 
@@ -116,7 +130,7 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc);
  */
 void *spanalloc_zalloc(size_t size, gfp_t gfp)
 {
-	return spanalloc_alloc(size, gfp | __GFP_ZERO);
+	return sa_alloc(size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_zalloc);
 
@@ -135,7 +149,7 @@ void *spanalloc_alloc_array(size_t n, size_t size, gfp_t gfp)
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return spanalloc_alloc(bytes, gfp);
+	return sa_alloc(bytes, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_array);
 
@@ -158,13 +172,14 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 	void *p;
 
 	if (size > SPANALLOC_TINY_MAX || !size)
-		return spanalloc_alloc(size, gfp);
+		return sa_alloc(size, gfp, _RET_IP_);
 	might_alloc(gfp);
 	p = sa_tiny_alloc(size, gfp);
 	if (likely(p)) {
 		count_size(size);
 		if (want_init_on_alloc(gfp))
 			memset(p, 0, size);
+		trace_alloc(_RET_IP_, p, size, size, gfp);
 	}
 	return p;
 }
@@ -198,9 +213,10 @@ void spanalloc_free(const void *p)
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	trace_free(_RET_IP_, p);
 	span = sa_span_of(p);
 	if (unlikely(!span)) {
-		sa_bad_free("free of %px: not spanalloc memory, or already freed\n", p);
+		sa_bad_free("free of %p: not spanalloc memory, or already freed\n", p);
 		return;
 	}
 	if (likely(span->kind == SA_SPAN_SMALL)) {
@@ -211,7 +227,7 @@ void spanalloc_free(const void *p)
 			return;
 		}
 		if (unlikely(!small_obj_start(span, p))) {
-			sa_bad_free("free of %px: inside a %u-byte object\n",
+			sa_bad_free("free of %p: inside a %u-byte object\n",
 				    p, sa_classes[cls].size);
 			return;
 		}
@@ -221,7 +237,7 @@ void spanalloc_free(const void *p)
 		return;
 	}
 	if (unlikely(p != span->base)) {
-		sa_bad_free("free of %px: inside a %u-page object\n", p, span->npages);
+		sa_bad_free("free of %p: inside a %u-page object\n", p, span->npages);
 		return;
 	}
 	large_free(span);
@@ -278,14 +294,14 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return spanalloc_alloc(new_size, gfp);
+		return sa_alloc(new_size, gfp, _RET_IP_);
 	if (!new_size) {
 		spanalloc_free(p);
 		return ZERO_SIZE_PTR;
 	}
 	ks = spanalloc_usable_size(p);
 	if (!ks) {
-		sa_bad_free("realloc of %px: not a live spanalloc object\n", p);
+		sa_bad_free("realloc of %p: not a live spanalloc object\n", p);
 		return NULL;
 	}
 	if (ks >= new_size) {
@@ -293,7 +309,7 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 			memset((void *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = spanalloc_alloc(new_size, gfp);
+	ret = sa_alloc(new_size, gfp, _RET_IP_);
 	if (!ret)
 		return NULL;
 	memcpy(ret, p, ks);
@@ -319,7 +335,7 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	if (!size || !nr)
 		return 0;
 	for (i = 0; i < nr; i++) {
-		ptrs[i] = spanalloc_alloc(size, gfp);
+		ptrs[i] = sa_alloc(size, gfp, _RET_IP_);
 		if (unlikely(!ptrs[i])) {
 			spanalloc_free_bulk(i, ptrs);
 			return 0;
@@ -354,8 +370,8 @@ EXPORT_SYMBOL_GPL(spanalloc_free_bulk);
  */
 void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 {
+	const struct sa_cpu_stats *st;
 	struct sa_heap_stats hs;
-	struct sa_cpu_stats st;
 	u64 objs, bytes, large_live = 0;
 	s64 large_bytes = 0;
 	unsigned int cls;
@@ -363,22 +379,22 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 
 	memset(ms, 0, sizeof(*ms));
 	for_each_possible_cpu(cpu) {
-		sa_read_cpu_stats(cpu, &st, &objs, &bytes);
+		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		ms->cpu_cached_bytes += bytes;
-		ms->tiny_allocs += st.tiny_allocs;
-		ms->large_allocs += st.large_allocs;
-		ms->bad_frees += st.bad_frees;
-		ms->mallocs += st.tiny_allocs + st.large_allocs;
-		ms->frees += st.tiny_frees + st.large_frees;
-		large_live += st.large_allocs - st.large_frees;
-		large_bytes += st.large_bytes;
+		ms->tiny_allocs += st->tiny_allocs;
+		ms->large_allocs += st->large_allocs;
+		ms->bad_frees += st->bad_frees;
+		ms->mallocs += st->tiny_allocs + st->large_allocs;
+		ms->frees += st->tiny_frees + st->large_frees;
+		large_live += st->large_allocs - st->large_frees;
+		large_bytes += st->large_bytes;
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
-			ms->heap_alloc += (st.cls_mallocs[cls] - st.cls_frees[cls]) *
+			ms->heap_alloc += (st->cls_mallocs[cls] - st->cls_frees[cls]) *
 					  sa_class_size(cls);
 			if (cls == SA_CLASS_TINY)
 				continue;
-			ms->mallocs += st.cls_mallocs[cls];
-			ms->frees += st.cls_frees[cls];
+			ms->mallocs += st->cls_mallocs[cls];
+			ms->frees += st->cls_frees[cls];
 		}
 	}
 	ms->large_bytes = large_bytes;
@@ -420,8 +436,8 @@ EXPORT_SYMBOL_GPL(spanalloc_drain);
 /* At unload: say what clients left behind. */
 static void report_leaks(void)
 {
+	const struct sa_cpu_stats *st;
 	struct spanalloc_memstats ms;
-	struct sa_cpu_stats st;
 	u64 live[SA_NR_CACHED] = {}, objs, bytes, tiny = 0, large = 0;
 	unsigned int cls, shown = 0;
 	int cpu;
@@ -432,11 +448,11 @@ static void report_leaks(void)
 	pr_warn("unloading with %llu live objects (%llu bytes) not freed by their owners\n",
 		ms.live_objects, ms.heap_alloc);
 	for_each_possible_cpu(cpu) {
-		sa_read_cpu_stats(cpu, &st, &objs, &bytes);
+		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (cls = 1; cls < SA_NR_CLASSES; cls++)
-			live[cls] += st.cls_mallocs[cls] - st.cls_frees[cls];
-		tiny += st.tiny_allocs - st.tiny_frees;
-		large += st.large_allocs - st.large_frees;
+			live[cls] += st->cls_mallocs[cls] - st->cls_frees[cls];
+		tiny += st->tiny_allocs - st->tiny_frees;
+		large += st->large_allocs - st->large_frees;
 	}
 	for (cls = 1; cls < SA_NR_CLASSES && shown < 8; cls++) {
 		if (!live[cls])

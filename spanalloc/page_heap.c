@@ -30,6 +30,7 @@
 #include <linux/rcupdate.h>
 #include <linux/log2.h>
 #include "internal.h"
+#include <trace/events/spanalloc.h>
 
 #define SA_FREE_NONE	0xff
 #define SA_XA_DIRECT	1	/* xarray tag: entry is a direct span */
@@ -226,6 +227,7 @@ static int heap_grow(gfp_t gfp)
 	sa_heap_meta += chunk_meta_bytes();
 	buddy_free(ch, 0, sa_chunk_order);
 	heap_unlock(flags);
+	trace_heap_grow(n);
 	return 0;
 
 out_pages:
@@ -279,6 +281,7 @@ unsigned long sa_heap_release_free(unsigned int keep)
 	list_for_each_entry_safe(ch, tmp, &release, link) {
 		xa_remove_entry(ch->pfn >> sa_chunk_order);
 		__free_pages(ch->page, sa_chunk_order);
+		trace_heap_release(chunk_pages());
 		/* sa_span_of() may still be looking at it: free after RCU. */
 		call_rcu(&ch->rcu, chunk_free_rcu);
 	}
@@ -416,6 +419,7 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp)
 	sa_nr_direct++;
 	list_add(&span->link, &sa_large_spans);
 	heap_unlock(flags);
+	trace_heap_grow(1UL << order);
 	return span;
 out_pages:
 	__free_pages(page, order);
@@ -445,6 +449,7 @@ void sa_heap_free_direct(struct sa_span *span)
 	list_del(&span->link);
 	heap_unlock(flags);
 	__free_pages(page, span->order);
+	trace_heap_release(1UL << span->order);
 	kmem_cache_free(sa_span_cache, span);
 }
 

@@ -36,7 +36,7 @@
 
 #define TINY_END_SHIFT	16
 #define TINY_REF_SHIFT	24
-#define TINY_REF	(1 << TINY_REF_SHIFT)
+#define TINY_REF	BIT(TINY_REF_SHIFT)
 #define TINY_STARTS	0xffffU
 
 static atomic_t *block_state(struct sa_span *span, const void *p, unsigned int *off)
@@ -148,8 +148,7 @@ void sa_tiny_free(struct sa_span *span, const void *p)
 
 	do {
 		if (!(old & BIT(off))) {
-			sa_bad_free("free of %px: not a live tiny object (double or interior free)\n",
-				    p);
+			sa_bad_free("free of %p: not a live tiny object (double free?)\n", p);
 			return;
 		}
 		new = old - TINY_REF - BIT(off);
