@@ -6,16 +6,18 @@
  * alloc_pages() and runs a buddy allocator over them, splitting and
  * coalescing blocks per order. Spans for the size classes and large objects
  * up to a chunk are cut from it; larger objects go straight to alloc_pages()
- * as compound pages. It maps any address it owns back to its span in O(1)
- * (an xarray from chunk number to chunk, then a per-page span table), which
- * is how a free finds its span without a size, and how foreign pointers are
- * refused.
+ * as compound pages. It maps any address it owns back to its span in O(1),
+ * which is how a free finds its span without a size and how foreign
+ * pointers are refused: a flat table indexed by chunk number covers the
+ * direct map as it was at load (an xarray holds chunks above it, should
+ * memory be hot-added), and each chunk has a per-page span table.
  *
  * Locking: one spinlock, sa_heap_lock, irq-safe (spans are cut for
  * allocations made in hardirq context). It is the innermost spanalloc lock:
  * nothing else is taken under it except the xarray's own irq-safe lock, and
  * nothing is allocated under it. Lookups (sa_span_of) take no lock: the
- * xarray is read under RCU and chunk metadata is freed after a grace period.
+ * table and the xarray are read under RCU and chunk metadata is freed after
+ * a grace period.
  *
  * What it asks of the level below (the kernel's page allocator): pages of
  * order sa_chunk_order and, for direct objects, compound pages of up to
@@ -27,6 +29,7 @@
 #include <linux/gfp.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
 #include <linux/log2.h>
 #include "internal.h"
@@ -44,6 +47,8 @@ unsigned int sa_chunk_order = 9;
 
 static DEFINE_SPINLOCK(sa_heap_lock);
 static DEFINE_XARRAY_FLAGS(sa_chunk_xa, XA_FLAGS_LOCK_IRQ);
+static void **sa_chunk_map;		/* chunk number -> entry, below sa_map_len */
+static unsigned long sa_map_len;
 static LIST_HEAD(sa_chunks);
 static LIST_HEAD(sa_large_spans);	/* live large objects, for unload */
 static struct list_head sa_free_lists[MAX_PAGE_ORDER + 1];
@@ -99,11 +104,17 @@ static void block_unlink(struct sa_chunk *ch, unsigned int idx)
 	list_del(&b->link);
 }
 
+/* Entry for a chunk number: a chunk, a tagged direct span, or NULL. */
+static __always_inline void *entry_load(unsigned long index)
+{
+	if (likely(index < sa_map_len))
+		return READ_ONCE(sa_chunk_map[index]);
+	return xa_load(&sa_chunk_xa, index);
+}
+
 static struct sa_chunk *chunk_of_addr(const void *addr)
 {
-	unsigned long pfn = PHYS_PFN(__pa(addr));
-
-	return xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+	return entry_load(PHYS_PFN(__pa(addr)) >> sa_chunk_order);
 }
 
 /*
@@ -168,11 +179,15 @@ static struct sa_chunk *buddy_alloc(unsigned int order, unsigned int *idxp)
 	return NULL;
 }
 
-static int xa_insert_entry(unsigned long index, void *entry, gfp_t gfp)
+static int entry_store(unsigned long index, void *entry, gfp_t gfp)
 {
 	unsigned long flags;
 	void *old;
 
+	if (index < sa_map_len) {
+		WRITE_ONCE(sa_chunk_map[index], entry);
+		return 0;
+	}
 	if (gfpflags_allow_blocking(gfp))
 		return xa_err(xa_store_irq(&sa_chunk_xa, index, entry, gfp));
 	xa_lock_irqsave(&sa_chunk_xa, flags);
@@ -181,10 +196,14 @@ static int xa_insert_entry(unsigned long index, void *entry, gfp_t gfp)
 	return xa_err(old);
 }
 
-static void xa_remove_entry(unsigned long index)
+static void entry_erase(unsigned long index)
 {
 	unsigned long flags;
 
+	if (index < sa_map_len) {
+		WRITE_ONCE(sa_chunk_map[index], NULL);
+		return;
+	}
 	xa_lock_irqsave(&sa_chunk_xa, flags);
 	__xa_erase(&sa_chunk_xa, index);
 	xa_unlock_irqrestore(&sa_chunk_xa, flags);
@@ -217,7 +236,7 @@ static int heap_grow(gfp_t gfp)
 	ch->pfn = page_to_pfn(page);
 	ch->free_pages = 0;
 	memset(ch->free_order, SA_FREE_NONE, n);
-	if (xa_insert_entry(ch->pfn >> sa_chunk_order, ch, gfp))
+	if (entry_store(ch->pfn >> sa_chunk_order, ch, gfp))
 		goto out_pages;
 
 	heap_lock(&flags);
@@ -279,7 +298,7 @@ unsigned long sa_heap_release_free(unsigned int keep)
 	heap_unlock(flags);
 
 	list_for_each_entry_safe(ch, tmp, &release, link) {
-		xa_remove_entry(ch->pfn >> sa_chunk_order);
+		entry_erase(ch->pfn >> sa_chunk_order);
 		__free_pages(ch->page, sa_chunk_order);
 		trace_heap_release(chunk_pages());
 		/* sa_span_of() may still be looking at it: free after RCU. */
@@ -407,9 +426,9 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp)
 	first = page_to_pfn(page) >> sa_chunk_order;
 	n = max(1UL, (1UL << order) >> sa_chunk_order);
 	for (i = 0; i < n; i++) {
-		if (xa_insert_entry(first + i, xa_tag_pointer(span, SA_XA_DIRECT), gfp)) {
+		if (entry_store(first + i, xa_tag_pointer(span, SA_XA_DIRECT), gfp)) {
 			while (i--)
-				xa_remove_entry(first + i);
+				entry_erase(first + i);
 			goto out_pages;
 		}
 	}
@@ -440,7 +459,7 @@ void sa_heap_free_direct(struct sa_span *span)
 	first = page_to_pfn(page) >> sa_chunk_order;
 	n = max(1UL, (1UL << span->order) >> sa_chunk_order);
 	for (i = 0; i < n; i++)
-		xa_remove_entry(first + i);
+		entry_erase(first + i);
 	heap_lock(&flags);
 	sa_heap_sys -= PAGE_SIZE << span->order;
 	sa_heap_released += PAGE_SIZE << span->order;
@@ -462,16 +481,22 @@ void sa_heap_free_direct(struct sa_span *span)
  */
 struct sa_span *sa_span_of(const void *p)
 {
-	struct sa_chunk *ch;
+	unsigned long off = (unsigned long)p - PAGE_OFFSET, pfn;
 	struct sa_span *span = NULL;
-	unsigned long pfn;
+	struct sa_chunk *ch;
 	void *entry;
 
-	if (unlikely(!virt_addr_valid(p)))
-		return NULL;
-	pfn = PHYS_PFN(__pa(p));
 	rcu_read_lock();
-	entry = xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+	pfn = off >> PAGE_SHIFT;
+	if (likely((pfn >> sa_chunk_order) < sa_map_len)) {
+		/* In the direct map as loaded: no need to ask the MM. */
+		entry = READ_ONCE(sa_chunk_map[pfn >> sa_chunk_order]);
+	} else if (virt_addr_valid(p)) {
+		pfn = PHYS_PFN(__pa(p));
+		entry = xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+	} else {
+		entry = NULL;
+	}
 	if (entry) {
 		if (xa_pointer_tag(entry) == SA_XA_DIRECT) {
 			span = xa_untag_pointer(entry);
@@ -530,6 +555,12 @@ int sa_heap_init(void)
 {
 	unsigned int i;
 
+	sa_map_len = ((unsigned long)high_memory - PAGE_OFFSET) >> (PAGE_SHIFT + sa_chunk_order);
+	sa_chunk_map = vzalloc(array_size(max(sa_map_len, 1UL), sizeof(void *)));
+	if (!sa_chunk_map)
+		return -ENOMEM;
+	sa_heap_meta = array_size(sa_map_len, sizeof(void *));
+
 	for (i = 0; i <= MAX_PAGE_ORDER; i++)
 		INIT_LIST_HEAD(&sa_free_lists[i]);
 	/*
@@ -537,7 +568,11 @@ int sa_heap_init(void)
 	 * span's free (only a buggy double free can) still reads a span.
 	 */
 	sa_span_cache = KMEM_CACHE(sa_span, SLAB_TYPESAFE_BY_RCU);
-	return sa_span_cache ? 0 : -ENOMEM;
+	if (!sa_span_cache) {
+		vfree(sa_chunk_map);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Called at unload after every span was freed: give back every chunk. */
@@ -547,4 +582,5 @@ void sa_heap_exit(void)
 	rcu_barrier();
 	WARN(!list_empty(&sa_chunks), "spanalloc: chunks still in use at exit\n");
 	kmem_cache_destroy(sa_span_cache);
+	vfree(sa_chunk_map);
 }
