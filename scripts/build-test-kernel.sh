@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test kernel (KUnit, KASAN, lockdep, ...) from Debian's
+# linux-source-6.12 tarball with kunit/test.config, into
+# $SPANALLOC_CACHE/test-kernel/<srcver>-<cfghash>/ (an O= build directory that
+# is also the KDIR for external modules). Does nothing if already built.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+SA_LOG_TAG=test-kernel
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+[[ -f "$tarball" ]] || sa_die "$tarball missing: run scripts/setup.sh (apt-get install linux-source-6.12)"
+srcver="$(sa_source_version)"
+src="$(sa_source_dir)"
+out="$(sa_test_kernel_dir)"
+
+if [[ -f "$out/.built" ]]; then
+	sa_log "cached: $out"
+	exit 0
+fi
+
+if [[ ! -f "$src/.extracted" ]]; then
+	sa_log "extracting $tarball ($srcver)"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -C "$src.tmp" -xf "$tarball"
+	mv "$src.tmp/linux-source-6.12" "$src"
+	rmdir "$src.tmp"
+	touch "$src/.extracted"
+fi
+
+start=$(date +%s)
+sa_log "building test kernel $srcver config $(sa_test_config_hash) in $out with -j$SA_JOBS"
+rm -rf "$out"
+mkdir -p "$out"
+make -s -C "$src" O="$out" ARCH=x86_64 allnoconfig >/dev/null
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+	"$SA_ROOT/kunit/test.config" >/dev/null)
+make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >/dev/null
+
+# Every option the fragment sets must survive olddefconfig.
+bad=0
+while IFS= read -r line; do
+	[[ "$line" =~ ^CONFIG_[A-Za-z0-9_]+= ]] || continue
+	if ! grep -qxF "$line" "$out/.config"; then
+		sa_log "config option did not stick: $line"
+		bad=1
+	fi
+done < "$SA_ROOT/kunit/test.config"
+[[ $bad -eq 0 ]] || sa_die "kunit/test.config has options olddefconfig dropped (missing dependency?)"
+
+make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" bzImage modules_prepare
+# modules_prepare leaves no Module.symvers; `make modules` writes it.
+make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" modules
+[[ -f "$out/Module.symvers" ]] || sa_die "no Module.symvers after make modules"
+touch "$out/.built"
+sa_log "built in $(( $(date +%s) - start ))s: $out/arch/x86/boot/bzImage"

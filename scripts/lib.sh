@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Common paths and helpers for spanalloc's scripts. Source it, don't run it.
+#
+# Everything downloaded or built lives under $SPANALLOC_CACHE (default
+# <repo>/.cache, git-ignored):
+#   debs/                     .deb files from Debian's archive (apt-get download)
+#   stock/<version>/          extracted stock image + headers (never installed)
+#   src/linux-<srcver>/       extracted linux-source-6.12 tarball (kunit.py lives here)
+#   test-kernel/<srcver>-<cfghash>/  O= build of the test kernel
+#   build/<kernel-id>/        per-kernel copies of the repo for module builds
+#   tools/                    host-built helpers (static module loader)
+#   initramfs/                busybox base tree
+#   logs/                     guest console logs
+
+SA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SA_CACHE="${SPANALLOC_CACHE:-$SA_ROOT/.cache}"
+mkdir -p "$SA_CACHE"
+SA_CACHE="$(cd "$SA_CACHE" && pwd)"
+SA_JOBS="${JOBS:-$(nproc)}"
+
+# Debian packages every script may need (installed by scripts/setup.sh).
+SA_APT_PACKAGES=(build-essential gcc-12 bc flex bison libelf-dev libssl-dev
+	cpio kmod python3 rsync xz-utils dwarves qemu-system-x86
+	busybox-static linux-source-6.12 shellcheck)
+
+sa_log() { printf '[%s] %s\n' "${SA_LOG_TAG:-spanalloc}" "$*" >&2; }
+sa_die() { printf '[%s] error: %s\n' "${SA_LOG_TAG:-spanalloc}" "$*" >&2; exit 1; }
+
+# linux-source-6.12's package version, e.g. 6.12.117-1~deb12u1
+sa_source_pkg_version() {
+	dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null
+}
+
+# Upstream version of the source tree, e.g. 6.12.117
+sa_source_version() {
+	local v
+	v="$(sa_source_pkg_version)" || return 1
+	echo "${v%%-*}"
+}
+
+# Short hash of the test config fragment plus the build recipe version.
+sa_test_config_hash() {
+	{ cat "$SA_ROOT/kunit/test.config"; echo "recipe=1"; } | sha256sum | cut -c1-12
+}
+
+sa_test_kernel_dir() {
+	echo "$SA_CACHE/test-kernel/$(sa_source_version)-$(sa_test_config_hash)"
+}
+
+sa_source_dir() {
+	echo "$SA_CACHE/src/linux-$(sa_source_version)"
+}
+
+# The stock kernel version chosen by setup (e.g. 6.12.117+deb12-amd64).
+sa_stock_version() {
+	local f="$SA_CACHE/stock/current"
+	[[ -f "$f" ]] || return 1
+	cat "$f"
+}
+
+sa_stock_dir() {
+	echo "$SA_CACHE/stock/$(sa_stock_version)"
+}
+
+# KDIR for external module builds against the stock kernel
+sa_stock_kdir() {
+	local v
+	v="$(sa_stock_version)" || return 1
+	echo "$SA_CACHE/stock/$v/usr/src/linux-headers-$v"
+}
+
+sa_stock_vmlinuz() {
+	local v
+	v="$(sa_stock_version)" || return 1
+	echo "$SA_CACHE/stock/$v/boot/vmlinuz-$v"
+}

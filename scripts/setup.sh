@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Idempotent setup for spanalloc's build and QEMU test harness.
+#
+#   scripts/setup.sh [deps] [stock] [test] [initramfs]     (default: all)
+#
+#   deps       apt packages (apt-get update + install, skipped when present)
+#   stock      Debian 12's newest linux-image-6.12.*+deb12-amd64-unsigned and
+#              its headers, fetched with `apt-get download` and extracted
+#              into the cache (not installed); set STOCK_KERNEL=6.12.N+deb12
+#              to pin a version
+#   test       the test kernel from linux-source-6.12 + kunit/test.config
+#              (scripts/build-test-kernel.sh, about 8 minutes the first time)
+#   initramfs  busybox-static base tree and the host-built static module loader
+#
+# Everything goes under $SPANALLOC_CACHE (default <repo>/.cache). Nothing is
+# downloaded except Debian packages through apt.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+SA_LOG_TAG=setup
+
+want_deps=0 want_stock=0 want_test=0 want_initramfs=0
+if [[ $# -eq 0 ]]; then
+	set -- deps stock test initramfs
+fi
+for arg in "$@"; do
+	case "$arg" in
+	deps) want_deps=1 ;;
+	stock) want_stock=1 ;;
+	test) want_test=1 ;;
+	initramfs) want_initramfs=1 ;;
+	*) sa_die "unknown setup step '$arg' (deps, stock, test, initramfs)" ;;
+	esac
+done
+
+as_root() {
+	if [[ $EUID -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		sa_die "need root for: $*"
+	fi
+}
+
+setup_deps() {
+	local missing=() p
+	for p in "${SA_APT_PACKAGES[@]}"; do
+		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		sa_log "apt packages: all present"
+		return
+	fi
+	sa_log "installing apt packages: ${missing[*]}"
+	as_root apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Newest linux-image-6.12.N+deb12-amd64-unsigned the apt index offers.
+newest_stock() {
+	apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+		awk '{print $1}' | sed -e 's/^linux-image-//' -e 's/-amd64-unsigned$//' |
+		sort -V | tail -n1
+}
+
+setup_stock() {
+	local abi="${STOCK_KERNEL:-}" kver dir debs p
+	if [[ -z "$abi" ]]; then
+		abi="$(newest_stock)"
+		if [[ -z "$abi" ]]; then
+			sa_log "no linux-image-6.12 in the apt index; running apt-get update"
+			as_root apt-get update -q
+			abi="$(newest_stock)"
+		fi
+		[[ -n "$abi" ]] || sa_die "apt offers no linux-image-6.12.*+deb12-amd64-unsigned (bookworm-security in sources?)"
+	fi
+	kver="$abi-amd64"
+	dir="$SA_CACHE/stock/$kver"
+	if [[ ! -f "$dir/.extracted" ]]; then
+		debs="$SA_CACHE/debs"
+		mkdir -p "$debs"
+		local pkgs=("linux-image-$kver-unsigned" "linux-headers-$kver"
+			"linux-headers-$abi-common" "linux-kbuild-$abi")
+		for p in "${pkgs[@]}"; do
+			if ! compgen -G "$debs/${p}_*.deb" >/dev/null; then
+				sa_log "apt-get download $p"
+				# _apt cannot write into root-owned cache dirs: download via a
+				# world-writable temp dir, then move.
+				local tmp
+				tmp="$(mktemp -d)"
+				chmod 0777 "$tmp"
+				(cd "$tmp" && apt-get download -q "$p" >/dev/null)
+				mv "$tmp"/*.deb "$debs/"
+				rm -rf "$tmp"
+			fi
+		done
+		sa_log "extracting stock kernel $kver"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		for p in "${pkgs[@]}"; do
+			dpkg-deb -x "$(compgen -G "$debs/${p}_*.deb" | sort -V | tail -n1)" "$dir.tmp"
+		done
+		# The headers' Makefile includes the -common one by absolute path;
+		# make it relative so the tree works where it is. (The scripts and
+		# tools symlinks in the packages are already relative.)
+		sed -i "s|^include /usr/src/linux-headers-$abi-common/Makefile|include \$(dir \$(lastword \$(MAKEFILE_LIST)))../linux-headers-$abi-common/Makefile|" \
+			"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
+		# build/source symlinks point at /usr/src; point them into the cache.
+		ln -sfn "../../../usr/src/linux-headers-$kver" "$dir.tmp/lib/modules/$kver/build"
+		ln -sfn "../../../usr/src/linux-headers-$abi-common" "$dir.tmp/lib/modules/$kver/source"
+		[[ -f "$dir.tmp/boot/vmlinuz-$kver" ]] || sa_die "no boot/vmlinuz-$kver in the image package"
+		mv "$dir.tmp" "$dir"
+		touch "$dir/.extracted"
+	fi
+	echo "$kver" > "$SA_CACHE/stock/current"
+	sa_log "stock kernel: $kver (package $(dpkg-deb -f "$(compgen -G "$SA_CACHE/debs/linux-image-$kver-unsigned_*.deb" | sort -V | tail -n1)" Version))"
+}
+
+setup_test() {
+	"$SA_ROOT/scripts/build-test-kernel.sh"
+	sa_log "test kernel: $(sa_source_version) from linux-source-6.12 $(sa_source_pkg_version), config $(sa_test_config_hash)"
+}
+
+setup_initramfs() {
+	local base="$SA_CACHE/initramfs/base" tools="$SA_CACHE/tools" bb=/bin/busybox
+	[[ -x "$bb" ]] || sa_die "$bb missing (apt-get install busybox-static)"
+	mkdir -p "$tools"
+	if [[ ! -x "$tools/sa-insmod" || "$SA_ROOT/scripts/sa-insmod.c" -nt "$tools/sa-insmod" ]]; then
+		sa_log "building static module loader"
+		gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod" "$SA_ROOT/scripts/sa-insmod.c"
+		strip "$tools/sa-insmod"
+	fi
+	if [[ ! -f "$base/.done" || "$bb" -nt "$base/.done" || "$tools/sa-insmod" -nt "$base/.done" ]]; then
+		sa_log "making busybox initramfs base"
+		rm -rf "$base"
+		mkdir -p "$base"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,modules,mnt}
+		cp "$bb" "$base/bin/busybox"
+		local applet
+		for applet in $("$bb" --list-full); do
+			[[ -e "$base/$applet" ]] || ln -s /bin/busybox "$base/$applet"
+		done
+		# One finit_module() per load, never an init_module() retry.
+		rm -f "$base/sbin/insmod"
+		cp "$tools/sa-insmod" "$base/sbin/sa-insmod"
+		ln -s sa-insmod "$base/sbin/insmod"
+		touch "$base/.done"
+	fi
+	sa_log "busybox: $("$bb" 2>&1 | head -n1 | awk '{print $2}') (busybox-static $(dpkg-query -W -f '${Version}' busybox-static))"
+}
+
+[[ $want_deps -eq 1 ]] && setup_deps
+[[ $want_stock -eq 1 ]] && setup_stock
+[[ $want_initramfs -eq 1 ]] && setup_initramfs
+[[ $want_test -eq 1 ]] && setup_test
+sa_log "qemu: $(qemu-system-x86_64 --version | head -n1)"
+exit 0
