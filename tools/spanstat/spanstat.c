@@ -1,0 +1,1202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * spanstat - show spanalloc's counters from /sys/kernel/debug/spanalloc/.
+ *
+ * Reads the debugfs files written by spanalloc/debugfs.c (memstats, classes,
+ * cpus, pageheap, sizes) and prints a one-screen summary like slabtop, full
+ * tables (--classes, --cpus, --heap) or one JSON object (--json).  Tables
+ * are parsed by the column names of their header line, so columns and
+ * memstats fields added later are carried along (raw in the text views,
+ * under their own name in JSON) without a change here.
+ *
+ * Built static (see Makefile) so the same binary runs on the host and in a
+ * busybox-only guest.  See Documentation/spanstat.rst.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_DIR	"/sys/kernel/debug/spanalloc"
+#define TOP_CLASSES	10
+
+static const char *prog = "spanstat";
+
+/* ---------------------------------------------------------------- utils */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *xrealloc(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		die("out of memory");
+	p = realloc(p, n && size ? n * size : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		die("out of memory");
+	return d;
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		die("out of memory");
+	return s;
+}
+
+/* A growable array of strings. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static void strv_push(struct strv *sv, char *s)
+{
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? 2 * sv->cap : 16;
+		sv->v = xrealloc(sv->v, sv->cap, sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+}
+
+static void strv_free(struct strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Split @line on blanks into @out (tokens are copies); returns the count. */
+static size_t split(const char *line, struct strv *out)
+{
+	const char *p = line;
+	size_t n = 0;
+
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, " \t\r\n\v\f");
+		if (!*p)
+			return n;
+		len = strcspn(p, " \t\r\n\v\f");
+		strv_push(out, strndup(p, len));
+		if (!out->v[out->n - 1])
+			die("out of memory");
+		p += len;
+		n++;
+	}
+}
+
+/* Is @s an unsigned decimal integer that fits in 64 bits? */
+static bool parse_u64(const char *s, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	if (val)
+		*val = v;
+	return true;
+}
+
+/* Is @s a signed decimal integer that fits in 64 bits? */
+static bool parse_s64(const char *s, int64_t *val)
+{
+	long long v;
+	char *end;
+
+	if (*s != '-' || s[1] < '0' || s[1] > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	if (val)
+		*val = v;
+	return true;
+}
+
+static bool is_integer(const char *s)
+{
+	return parse_u64(s, NULL) || parse_s64(s, NULL);
+}
+
+/* ------------------------------------------------------------- parsing */
+
+/* "name value" lines, in file order. */
+struct kvs {
+	struct strv names, vals;
+};
+
+/* A table: column names from the header, then rows of ncols cells. */
+struct table {
+	struct strv cols;
+	struct strv cells;	/* row-major, nrows * cols.n */
+	size_t nrows;
+};
+
+struct input {
+	const char *path;
+	FILE *f;
+	char *line;
+	size_t cap;
+	unsigned int lineno;
+};
+
+/* Next line of @in, or NULL at end of file. */
+static char *next_line(struct input *in)
+{
+	ssize_t len;
+
+	errno = 0;
+	len = getline(&in->line, &in->cap, in->f);
+	if (len < 0) {
+		if (errno && errno != ENOMEM)
+			die("%s: read error: %s", in->path, strerror(errno));
+		if (errno)
+			die("out of memory");
+		return NULL;
+	}
+	in->lineno++;
+	return in->line;
+}
+
+static bool blank(const char *line)
+{
+	return line[strspn(line, " \t\r\n\v\f")] == '\0';
+}
+
+/* Read "name value" lines up to a blank line or the end of the file. */
+static void parse_kvs(struct input *in, struct kvs *kv)
+{
+	struct strv tok = { 0 };
+	char *line;
+
+	while ((line = next_line(in)) && !blank(line)) {
+		if (split(line, &tok) != 2 || !is_integer(tok.v[1]))
+			die("%s:%u: expected \"name value\", got: %s",
+			    in->path, in->lineno, line);
+		strv_push(&kv->names, tok.v[0]);
+		strv_push(&kv->vals, tok.v[1]);
+		tok.n = 0;
+	}
+	free(tok.v);
+}
+
+static void parse_table(struct input *in, struct table *t)
+{
+	struct strv tok = { 0 };
+	char *line;
+	size_t i, j, n;
+
+	while ((line = next_line(in)) && blank(line))
+		;
+	if (!line)
+		die("%s: no header line", in->path);
+	split(line, &t->cols);
+	for (i = 0; i < t->cols.n; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(t->cols.v[i], t->cols.v[j]))
+				die("%s:%u: column \"%s\" appears twice",
+				    in->path, in->lineno, t->cols.v[i]);
+	}
+	while ((line = next_line(in))) {
+		if (blank(line))
+			continue;
+		n = split(line, &tok);
+		if (n != t->cols.n)
+			die("%s:%u: %zu fields, header names %zu: %s",
+			    in->path, in->lineno, n, t->cols.n, line);
+		for (i = 0; i < n; i++)
+			strv_push(&t->cells, tok.v[i]);
+		tok.n = 0;
+		t->nrows++;
+	}
+	free(tok.v);
+}
+
+/* Open @dir/@name; returns false if it does not exist and !@required. */
+static bool open_input(struct input *in, const char *dir, const char *name,
+		       bool required)
+{
+	memset(in, 0, sizeof(*in));
+	in->path = xasprintf("%s/%s", dir, name);
+	in->f = fopen(in->path, "r");
+	if (in->f)
+		return true;
+	if (errno == ENOENT && !required) {
+		free((char *)in->path);
+		return false;
+	}
+	if (errno == ENOENT)
+		die("%s: missing (is the spanalloc module loaded?)", in->path);
+	if (errno == EACCES)
+		die("%s: %s (debugfs is readable by root only by default)",
+		    in->path, strerror(errno));
+	die("%s: %s", in->path, strerror(errno));
+	return false;
+}
+
+static void close_input(struct input *in)
+{
+	fclose(in->f);
+	free(in->line);
+	free((char *)in->path);
+}
+
+static ssize_t col_index(const struct table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->cols.n; i++)
+		if (!strcmp(t->cols.v[i], name))
+			return i;
+	return -1;
+}
+
+static const char *cell(const struct table *t, size_t row, size_t col)
+{
+	return t->cells.v[row * t->cols.n + col];
+}
+
+/* Value of a column checked by require_cols(); 0 for a word like "max". */
+static uint64_t num(const struct table *t, size_t row, const char *name)
+{
+	uint64_t v = 0;
+
+	parse_u64(cell(t, row, col_index(t, name)), &v);
+	return v;
+}
+
+/*
+ * Check that @t has every column of the NULL-terminated @names and that
+ * their cells are unsigned integers, or the word @word (may be NULL) in
+ * column @wcol.
+ */
+static void require_cols(const struct table *t, const char *path,
+			 const char *const *names, const char *wcol,
+			 const char *word)
+{
+	size_t r;
+	ssize_t c;
+
+	for (; *names; names++) {
+		c = col_index(t, *names);
+		if (c < 0)
+			die("%s: header has no column \"%s\"", path, *names);
+		for (r = 0; r < t->nrows; r++) {
+			const char *s = cell(t, r, c);
+
+			if (parse_u64(s, NULL))
+				continue;
+			if (word && !strcmp(*names, wcol) && !strcmp(s, word))
+				continue;
+			die("%s: row %zu: column %s: not a number: %s",
+			    path, r + 1, *names, s);
+		}
+	}
+}
+
+static const char *kv_get(const struct kvs *kv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < kv->names.n; i++)
+		if (!strcmp(kv->names.v[i], name))
+			return kv->vals.v[i];
+	return NULL;
+}
+
+/* Value of field @name, or false if there is none (or it is negative). */
+static bool kv_num(const struct kvs *kv, const char *name, uint64_t *val)
+{
+	const char *s = kv_get(kv, name);
+
+	return s && parse_u64(s, val);
+}
+
+/* --------------------------------------------------------- the snapshot */
+
+static const char *const classes_cols[] = {
+	"class", "size", "span_pages", "objs_per_span", "spans", "inuse",
+	"free_in_spans", "cpu_cached", "mallocs", "frees", "bytes_req",
+	"bytes_given", NULL
+};
+
+static const char *const cpus_cols[] = {
+	"cpu", "online", "cached_objs", "cached_bytes", "small_allocs",
+	"fast_hits", "refills", "flushes", "frees", NULL
+};
+
+static const char *const free_cols[] = {
+	"order", "free_blocks", "free_bytes", NULL
+};
+
+static const char *const sizes_cols[] = {
+	"min_bytes", "max_bytes", "count", NULL
+};
+
+/* Which files a view needs: NEED_x must be there, WANT_x is optional. */
+enum {
+	F_MEMSTATS = 1 << 0,
+	F_CLASSES = 1 << 1,
+	F_CPUS = 1 << 2,
+	F_PAGEHEAP = 1 << 3,
+	F_SIZES = 1 << 4,
+};
+
+struct snap {
+	unsigned int have;		/* F_* of the files read */
+	struct kvs memstats;
+	struct table classes;
+	struct table cpus;
+	struct kvs heap;
+	struct table heap_free;
+	struct table sizes;
+};
+
+static bool load_kvs(const char *dir, const char *name, bool required,
+		     struct kvs *kv)
+{
+	struct input in;
+
+	if (!open_input(&in, dir, name, required))
+		return false;
+	parse_kvs(&in, kv);
+	if (!kv->names.n)
+		die("%s: empty", in.path);
+	close_input(&in);
+	return true;
+}
+
+static bool load_table(const char *dir, const char *name, bool required,
+		       struct table *t, const char *const *cols,
+		       const char *wcol, const char *word)
+{
+	struct input in;
+
+	if (!open_input(&in, dir, name, required))
+		return false;
+	parse_table(&in, t);
+	require_cols(t, in.path, cols, wcol, word);
+	close_input(&in);
+	return true;
+}
+
+static bool load_pageheap(const char *dir, bool required, struct snap *s)
+{
+	struct input in;
+
+	if (!open_input(&in, dir, "pageheap", required))
+		return false;
+	parse_kvs(&in, &s->heap);
+	parse_table(&in, &s->heap_free);
+	require_cols(&s->heap_free, in.path, free_cols, NULL, NULL);
+	close_input(&in);
+	return true;
+}
+
+/*
+ * Read the files of @need (they must be there) and of @want (read if they
+ * are there) from @dir into @s.
+ */
+static void load(const char *dir, unsigned int need, unsigned int want,
+		 struct snap *s)
+{
+	struct stat st;
+	unsigned int all = need | want;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(dir, &st) < 0)
+		die("%s: %s (is debugfs mounted and the spanalloc module loaded?)",
+		    dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		die("%s: not a directory", dir);
+#define LOAD(flag, call) \
+	do { if ((all & (flag)) && (call)) s->have |= (flag); } while (0)
+	LOAD(F_MEMSTATS, load_kvs(dir, "memstats", need & F_MEMSTATS,
+				  &s->memstats));
+	LOAD(F_CLASSES, load_table(dir, "classes", need & F_CLASSES,
+				   &s->classes, classes_cols, "class", "tiny"));
+	LOAD(F_CPUS, load_table(dir, "cpus", need & F_CPUS, &s->cpus,
+				cpus_cols, NULL, NULL));
+	LOAD(F_PAGEHEAP, load_pageheap(dir, need & F_PAGEHEAP, s));
+	LOAD(F_SIZES, load_table(dir, "sizes", need & F_SIZES, &s->sizes,
+				 sizes_cols, "max_bytes", "max"));
+#undef LOAD
+}
+
+static void free_kvs(struct kvs *kv)
+{
+	strv_free(&kv->names);
+	strv_free(&kv->vals);
+}
+
+static void free_table(struct table *t)
+{
+	strv_free(&t->cols);
+	strv_free(&t->cells);
+	t->nrows = 0;
+}
+
+static void free_snap(struct snap *s)
+{
+	free_kvs(&s->memstats);
+	free_table(&s->classes);
+	free_table(&s->cpus);
+	free_kvs(&s->heap);
+	free_table(&s->heap_free);
+	free_table(&s->sizes);
+}
+
+/* ---------------------------------------------------------- formatting */
+
+/* Human-readable bytes: "512 B", "1.5 KiB", ..., "3.0 GiB". */
+static char *fmt_bytes(uint64_t v)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB" };
+	double d = v;
+	unsigned int u;
+
+	if (v < 1024)
+		return xasprintf("%" PRIu64 " B", v);
+	for (u = 0; u < 3; u++) {
+		d /= 1024;
+		if (d < 1023.95 || u == 2)
+			break;
+	}
+	return xasprintf("%.1f %s", d, units[u]);
+}
+
+/* "12.3%" of @part in @whole, or "n/a" when @whole is 0. */
+static char *fmt_pct(double part, double whole)
+{
+	if (whole == 0)
+		return xstrdup("n/a");
+	return xasprintf("%.1f%%", 100.0 * part / whole);
+}
+
+static char *fmt_u64(uint64_t v)
+{
+	return xasprintf("%" PRIu64, v);
+}
+
+/* Is the memstats or pageheap field @name a byte count? */
+static bool bytes_field(const char *name)
+{
+	static const char *const heap[] = {
+		"heap_alloc", "heap_inuse", "heap_idle", "heap_sys",
+		"heap_released", NULL
+	};
+	const char *const *h;
+	size_t n = strlen(name);
+
+	for (h = heap; *h; h++)
+		if (!strcmp(name, *h))
+			return true;
+	return n > 6 && !strcmp(name + n - 6, "_bytes");
+}
+
+/* A text grid printed with aligned columns; first row is the header. */
+struct grid {
+	size_t ncols;
+	struct strv cells;
+	const char *left;	/* 'l' per column to align left, else right */
+};
+
+static void grid_add(struct grid *g, char *s)
+{
+	strv_push(&g->cells, s);
+}
+
+static void grid_add_str(struct grid *g, const char *s)
+{
+	grid_add(g, xstrdup(s));
+}
+
+/* Print one row of @g into a line with no trailing blanks. */
+static void grid_print_row(struct grid *g, size_t row, const size_t *w,
+			   const char *indent)
+{
+	char *line = NULL;
+	size_t len = 0, c;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f)
+		die("out of memory");
+	fputs(indent, f);
+	for (c = 0; c < g->ncols; c++) {
+		const char *s = g->cells.v[row * g->ncols + c];
+		bool left = g->left && g->left[c] == 'l';
+
+		fprintf(f, left ? "%-*s" : "%*s", (int)w[c], s);
+		if (c + 1 < g->ncols)
+			fputs("  ", f);
+	}
+	if (fclose(f))
+		die("out of memory");
+	while (len && line[len - 1] == ' ')
+		line[--len] = '\0';
+	puts(line);
+	free(line);
+}
+
+static void grid_print(struct grid *g, const char *indent)
+{
+	size_t *w = xrealloc(NULL, g->ncols, sizeof(*w));
+	size_t i, c;
+
+	memset(w, 0, g->ncols * sizeof(*w));
+	for (i = 0; i < g->cells.n; i++) {
+		size_t len = strlen(g->cells.v[i]);
+
+		c = i % g->ncols;
+		if (len > w[c])
+			w[c] = len;
+	}
+	for (i = 0; i < g->cells.n / g->ncols; i++)
+		grid_print_row(g, i, w, indent);
+	free(w);
+	strv_free(&g->cells);
+}
+
+/* Columns of @t not named in @known, to be shown raw after the known ones. */
+static void extra_cols(const struct table *t, const char *const *known,
+		       struct strv *out)
+{
+	const char *const *k;
+	size_t c;
+
+	for (c = 0; c < t->cols.n; c++) {
+		for (k = known; *k; k++)
+			if (!strcmp(*k, t->cols.v[c]))
+				break;
+		if (!*k)
+			strv_push(out, t->cols.v[c]);
+	}
+}
+
+static void add_extra_cells(struct grid *g, const struct table *t, size_t r,
+			    const struct strv *extra)
+{
+	size_t i;
+
+	for (i = 0; i < extra->n; i++)
+		grid_add_str(g, cell(t, r, col_index(t, extra->v[i])));
+}
+
+/* ---------------------------------------------------------- the views */
+
+static void print_kvs(const struct kvs *kv, size_t per_line)
+{
+	struct grid g = { .ncols = 2 * per_line, .left = "lrlrlrlr" };
+	size_t i;
+
+	for (i = 0; i < kv->names.n; i++) {
+		const char *v = kv->vals.v[i];
+		uint64_t n;
+
+		grid_add_str(&g, kv->names.v[i]);
+		if (bytes_field(kv->names.v[i]) && parse_u64(v, &n))
+			grid_add(&g, fmt_bytes(n));
+		else
+			grid_add_str(&g, v);
+	}
+	for (; i % per_line; i++) {
+		grid_add_str(&g, "");
+		grid_add_str(&g, "");
+	}
+	grid_print(&g, "  ");
+}
+
+/* Internal waste of a class row: bytes given minus bytes requested. */
+static double row_waste(const struct table *t, size_t r)
+{
+	return (double)num(t, r, "bytes_given") - (double)num(t, r, "bytes_req");
+}
+
+static uint64_t row_inuse_bytes(const struct table *t, size_t r)
+{
+	return num(t, r, "inuse") * num(t, r, "size");
+}
+
+static double col_sum(const struct table *t, const char *name)
+{
+	double sum = 0;
+	size_t r;
+
+	for (r = 0; r < t->nrows; r++)
+		sum += num(t, r, name);
+	return sum;
+}
+
+static void print_derived(const struct snap *s)
+{
+	const struct table *cl = &s->classes;
+	uint64_t meta, sys;
+	double given, waste = 0, allocs, hits;
+	size_t r;
+	char *a, *b, *c;
+
+	printf("Derived\n");
+	if (s->have & F_CPUS) {
+		allocs = col_sum(&s->cpus, "small_allocs");
+		hits = col_sum(&s->cpus, "fast_hits");
+		a = fmt_pct(hits, allocs);
+		printf("  fast-path hit rate  %s (%.0f of %.0f small allocations, %.0f refills)\n",
+		       a, hits, allocs, col_sum(&s->cpus, "refills"));
+		free(a);
+	} else {
+		printf("  fast-path hit rate  n/a (no cpus file)\n");
+	}
+	given = col_sum(cl, "bytes_given");
+	for (r = 0; r < cl->nrows; r++)
+		waste += row_waste(cl, r);
+	a = fmt_pct(waste, given);
+	b = fmt_bytes(waste > 0 ? waste : 0);
+	c = fmt_bytes(given);
+	printf("  internal waste      %s (%s of %s given)\n", a, b, c);
+	free(a);
+	free(b);
+	free(c);
+	if (kv_num(&s->memstats, "metadata_bytes", &meta) &&
+	    kv_num(&s->memstats, "heap_sys", &sys)) {
+		a = fmt_pct(meta, sys);
+		b = fmt_bytes(meta);
+		c = fmt_bytes(sys);
+		printf("  metadata overhead   %s of heap_sys (%s of %s)\n",
+		       a, b, c);
+		free(a);
+		free(b);
+		free(c);
+	}
+}
+
+static const struct table *sort_table;
+
+/* Most bytes in use first; ties in file order. */
+static int cmp_inuse(const void *a, const void *b)
+{
+	size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
+	uint64_t va = row_inuse_bytes(sort_table, ra);
+	uint64_t vb = row_inuse_bytes(sort_table, rb);
+
+	if (va != vb)
+		return va < vb ? 1 : -1;
+	return ra < rb ? -1 : ra > rb;
+}
+
+static void print_top_classes(const struct table *t, size_t top)
+{
+	struct grid g = { .ncols = 7 };
+	size_t *order = xrealloc(NULL, t->nrows, sizeof(*order));
+	size_t i, r;
+	static const char *const hdr[] = {
+		"class", "size", "inuse", "spans", "cpu_cached", "inuse_bytes",
+		"waste"
+	};
+
+	for (r = 0; r < t->nrows; r++)
+		order[r] = r;
+	sort_table = t;
+	qsort(order, t->nrows, sizeof(*order), cmp_inuse);
+	printf("Top %zu classes by bytes in use\n", top);
+	for (i = 0; i < g.ncols; i++)
+		grid_add_str(&g, hdr[i]);
+	for (i = 0; i < top && i < t->nrows; i++) {
+		r = order[i];
+		if (!row_inuse_bytes(t, r))
+			break;
+		grid_add_str(&g, cell(t, r, col_index(t, "class")));
+		grid_add(&g, fmt_u64(num(t, r, "size")));
+		grid_add(&g, fmt_u64(num(t, r, "inuse")));
+		grid_add(&g, fmt_u64(num(t, r, "spans")));
+		grid_add(&g, fmt_u64(num(t, r, "cpu_cached")));
+		grid_add(&g, fmt_bytes(row_inuse_bytes(t, r)));
+		grid_add(&g, fmt_pct(row_waste(t, r), num(t, r, "bytes_given")));
+	}
+	if (!i)
+		printf("  (no objects in use)\n");
+	else
+		grid_print(&g, "  ");
+	strv_free(&g.cells);
+	free(order);
+}
+
+static void view_summary(const struct snap *s)
+{
+	printf("MemStats\n");
+	print_kvs(&s->memstats, 2);
+	putchar('\n');
+	print_derived(s);
+	putchar('\n');
+	print_top_classes(&s->classes, TOP_CLASSES);
+}
+
+static void view_classes(const struct snap *s)
+{
+	const struct table *t = &s->classes;
+	struct strv extra = { 0 };
+	struct grid g = { 0 };
+	size_t i, r;
+	static const char *const hdr[] = {
+		"class", "size", "pages", "objs/span", "spans", "inuse",
+		"free", "cpu_cached", "mallocs", "frees", "inuse_bytes",
+		"bytes_req", "bytes_given", "waste"
+	};
+	const size_t nhdr = sizeof(hdr) / sizeof(hdr[0]);
+
+	extra_cols(t, classes_cols, &extra);
+	g.ncols = nhdr + extra.n;
+	for (i = 0; i < nhdr; i++)
+		grid_add_str(&g, hdr[i]);
+	for (i = 0; i < extra.n; i++)
+		grid_add_str(&g, extra.v[i]);
+	for (r = 0; r < t->nrows; r++) {
+		grid_add_str(&g, cell(t, r, col_index(t, "class")));
+		for (i = 1; i < 10; i++)
+			grid_add(&g, fmt_u64(num(t, r, classes_cols[i])));
+		grid_add(&g, fmt_bytes(row_inuse_bytes(t, r)));
+		grid_add(&g, fmt_bytes(num(t, r, "bytes_req")));
+		grid_add(&g, fmt_bytes(num(t, r, "bytes_given")));
+		grid_add(&g, fmt_pct(row_waste(t, r), num(t, r, "bytes_given")));
+		add_extra_cells(&g, t, r, &extra);
+	}
+	grid_print(&g, "");
+	free(extra.v);
+}
+
+static void view_cpus(const struct snap *s)
+{
+	const struct table *t = &s->cpus;
+	struct strv extra = { 0 };
+	struct grid g = { 0 };
+	size_t i, r;
+	static const char *const hdr[] = {
+		"cpu", "online", "cached_objs", "cached_bytes", "small_allocs",
+		"fast_hits", "hit_rate", "refills", "flushes", "frees"
+	};
+	static const char *const sums[] = {
+		"cached_objs", "cached_bytes", "small_allocs", "fast_hits"
+	};
+	const size_t nhdr = sizeof(hdr) / sizeof(hdr[0]);
+
+	extra_cols(t, cpus_cols, &extra);
+	g.ncols = nhdr + extra.n;
+	for (i = 0; i < nhdr; i++)
+		grid_add_str(&g, hdr[i]);
+	for (i = 0; i < extra.n; i++)
+		grid_add_str(&g, extra.v[i]);
+	for (r = 0; r < t->nrows; r++) {
+		grid_add_str(&g, cell(t, r, col_index(t, "cpu")));
+		grid_add_str(&g, num(t, r, "online") ? "yes" : "no");
+		grid_add(&g, fmt_u64(num(t, r, "cached_objs")));
+		grid_add(&g, fmt_bytes(num(t, r, "cached_bytes")));
+		grid_add(&g, fmt_u64(num(t, r, "small_allocs")));
+		grid_add(&g, fmt_u64(num(t, r, "fast_hits")));
+		grid_add(&g, fmt_pct(num(t, r, "fast_hits"),
+				     num(t, r, "small_allocs")));
+		grid_add(&g, fmt_u64(num(t, r, "refills")));
+		grid_add(&g, fmt_u64(num(t, r, "flushes")));
+		grid_add(&g, fmt_u64(num(t, r, "frees")));
+		add_extra_cells(&g, t, r, &extra);
+	}
+	grid_add_str(&g, "all");
+	grid_add_str(&g, "");
+	for (i = 0; i < 4; i++) {
+		uint64_t v = col_sum(t, sums[i]);
+
+		grid_add(&g, i == 1 ? fmt_bytes(v) : fmt_u64(v));
+	}
+	grid_add(&g, fmt_pct(col_sum(t, "fast_hits"), col_sum(t, "small_allocs")));
+	grid_add(&g, fmt_u64(col_sum(t, "refills")));
+	grid_add(&g, fmt_u64(col_sum(t, "flushes")));
+	grid_add(&g, fmt_u64(col_sum(t, "frees")));
+	for (i = 0; i < extra.n; i++)
+		grid_add_str(&g, "");
+	grid_print(&g, "");
+	free(extra.v);
+}
+
+static void print_free_blocks(const struct table *t)
+{
+	struct grid g = { .ncols = 3 };
+	size_t r;
+
+	grid_add_str(&g, "order");
+	grid_add_str(&g, "free_blocks");
+	grid_add_str(&g, "free_bytes");
+	for (r = 0; r < t->nrows; r++) {
+		grid_add(&g, fmt_u64(num(t, r, "order")));
+		grid_add(&g, fmt_u64(num(t, r, "free_blocks")));
+		grid_add(&g, fmt_bytes(num(t, r, "free_bytes")));
+	}
+	grid_add_str(&g, "all");
+	grid_add(&g, fmt_u64(col_sum(t, "free_blocks")));
+	grid_add(&g, fmt_bytes(col_sum(t, "free_bytes")));
+	grid_print(&g, "  ");
+}
+
+static void print_sizes(const struct table *t)
+{
+	struct grid g = { .ncols = 4, .left = "rrrl" };
+	double total = col_sum(t, "count"), max = 0;
+	size_t r;
+
+	for (r = 0; r < t->nrows; r++)
+		if (num(t, r, "count") > max)
+			max = num(t, r, "count");
+	grid_add_str(&g, "requested bytes");
+	grid_add_str(&g, "count");
+	grid_add_str(&g, "share");
+	grid_add_str(&g, "");
+	for (r = 0; r < t->nrows; r++) {
+		uint64_t n = num(t, r, "count");
+		size_t bar = max ? (size_t)(40.0 * n / max + 0.5) : 0;
+		char *hashes = xrealloc(NULL, bar + 1, 1);
+
+		memset(hashes, '#', bar);
+		hashes[bar] = '\0';
+		grid_add(&g, xasprintf("%s..%s",
+				       cell(t, r, col_index(t, "min_bytes")),
+				       cell(t, r, col_index(t, "max_bytes"))));
+		grid_add(&g, fmt_u64(n));
+		grid_add(&g, fmt_pct(n, total));
+		grid_add(&g, hashes);
+	}
+	grid_print(&g, "  ");
+}
+
+static void view_heap(const struct snap *s)
+{
+	printf("Page heap\n");
+	print_kvs(&s->heap, 2);
+	printf("\nFree blocks per buddy order\n");
+	print_free_blocks(&s->heap_free);
+	printf("\nRequested sizes\n");
+	if (s->have & F_SIZES)
+		print_sizes(&s->sizes);
+	else
+		printf("  n/a (no sizes file)\n");
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* An integer as a JSON number (normalised), anything else as a string. */
+static void json_value(const char *s)
+{
+	uint64_t u;
+	int64_t i;
+
+	if (parse_u64(s, &u))
+		printf("%" PRIu64, u);
+	else if (parse_s64(s, &i))
+		printf("%" PRId64, i);
+	else
+		json_string(s);
+}
+
+static void json_kvs_body(const struct kvs *kv, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < kv->names.n; i++) {
+		printf("%s%s", i ? ",\n" : "", indent);
+		json_string(kv->names.v[i]);
+		printf(": ");
+		json_value(kv->vals.v[i]);
+	}
+}
+
+static void json_rows(const struct table *t, const char *indent)
+{
+	size_t r, c;
+
+	printf("[");
+	for (r = 0; r < t->nrows; r++) {
+		printf("%s\n%s{", r ? "," : "", indent);
+		for (c = 0; c < t->cols.n; c++) {
+			printf("%s", c ? ", " : "");
+			json_string(t->cols.v[c]);
+			printf(": ");
+			json_value(cell(t, r, c));
+		}
+		printf("}");
+	}
+	if (t->nrows)
+		printf("\n%.*s", (int)strlen(indent) - 2, indent);
+	printf("]");
+}
+
+static void view_json(const struct snap *s)
+{
+	printf("{\n  \"memstats\": {\n");
+	json_kvs_body(&s->memstats, "    ");
+	printf("\n  },\n  \"classes\": ");
+	json_rows(&s->classes, "    ");
+	printf(",\n  \"cpus\": ");
+	json_rows(&s->cpus, "    ");
+	printf(",\n  \"pageheap\": {\n");
+	json_kvs_body(&s->heap, "    ");
+	printf(",\n    \"free_blocks\": ");
+	json_rows(&s->heap_free, "      ");
+	printf("\n  },\n  \"sizes\": ");
+	json_rows(&s->sizes, "    ");
+	printf("\n}\n");
+}
+
+/* ---------------------------------------------------------------- main */
+
+struct view {
+	const char *name;
+	unsigned int need, want;
+	void (*show)(const struct snap *s);
+};
+
+static const struct view views[] = {
+	{ "summary", F_MEMSTATS | F_CLASSES, F_CPUS, view_summary },
+	{ "classes", F_CLASSES, 0, view_classes },
+	{ "cpus", F_CPUS, 0, view_cpus },
+	{ "heap", F_PAGEHEAP, F_SIZES, view_heap },
+	{ "json", F_MEMSTATS | F_CLASSES | F_CPUS | F_PAGEHEAP | F_SIZES, 0,
+	  view_json },
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [VIEW] [--dir DIR] [--watch SECONDS [--count N]] [--drain]\n"
+"Show spanalloc's counters from debugfs.\n"
+"\n"
+"Views (default: a one-screen summary: MemStats, derived figures and the\n"
+"top %d size classes by bytes in use):\n"
+"  -c, --classes        every size class, with bytes in use and waste\n"
+"  -p, --cpus           every CPU's cache and fast-path counters\n"
+"  -H, --heap           page heap, free blocks per order, requested sizes\n"
+"  -j, --json           everything as one JSON object\n"
+"\n"
+"Options:\n"
+"  -d, --dir DIR        read DIR instead of " DEFAULT_DIR "\n"
+"  -w, --watch SECONDS  refresh every SECONDS until interrupted\n"
+"  -n, --count N        with --watch, stop after N refreshes\n"
+"  -D, --drain          write 1 to DIR/drain (return cached memory) first\n"
+"  -h, --help           show this help\n"
+"\n"
+"Exits 1 if DIR or a file the view needs is missing or unparsable.\n",
+		prog, TOP_CLASSES);
+}
+
+struct opts {
+	const char *dir;
+	const struct view *view;
+	double watch;		/* seconds, 0 = once */
+	unsigned long count;	/* 0 = until interrupted */
+	bool drain;
+};
+
+static void set_view(struct opts *o, const char *name)
+{
+	size_t i;
+
+	if (o->view)
+		die("choose one of --classes, --cpus, --heap, --json");
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strcmp(views[i].name, name))
+			o->view = &views[i];
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "classes", no_argument, NULL, 'c' },
+		{ "cpus", no_argument, NULL, 'p' },
+		{ "heap", no_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "drain", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = DEFAULT_DIR;
+	while ((ch = getopt_long(argc, argv, "cpHjd:w:n:Dh", longopts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'c': set_view(o, "classes"); break;
+		case 'p': set_view(o, "cpus"); break;
+		case 'H': set_view(o, "heap"); break;
+		case 'j': set_view(o, "json"); break;
+		case 'd': o->dir = optarg; break;
+		case 'D': o->drain = true; break;
+		case 'w':
+			errno = 0;
+			o->watch = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(o->watch > 0) ||
+			    o->watch > 86400)
+				die("--watch: not a number of seconds in (0, 86400]: %s",
+				    optarg);
+			break;
+		case 'n':
+			if (!parse_u64(optarg, NULL) || !strtoul(optarg, NULL, 10))
+				die("--count: not a positive integer: %s", optarg);
+			o->count = strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument: %s (see --help)", argv[optind]);
+	if (o->count && !o->watch)
+		die("--count needs --watch");
+	if (!o->view)
+		o->view = &views[0];
+}
+
+/* Write 1 to @dir/drain; never creates the file (it is debugfs's). */
+static void drain(const char *dir)
+{
+	char *path = xasprintf("%s/drain", dir);
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		die("%s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? " (is the spanalloc module loaded?)" : "");
+	if (write(fd, "1\n", 2) != 2 || close(fd))
+		die("%s: write failed: %s", path, strerror(errno));
+	free(path);
+}
+
+static void show_once(const struct opts *o)
+{
+	struct snap s;
+
+	load(o->dir, o->view->need, o->view->want, &s);
+	o->view->show(&s);
+	free_snap(&s);
+	if (fflush(stdout) == EOF)
+		die("write error: %s", strerror(errno));
+}
+
+static void sleep_seconds(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	/* Returns early with EINTR on a signal; the loop then sees stop. */
+	nanosleep(&ts, NULL);
+}
+
+static void watch(const struct opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool json = !strcmp(o->view->name, "json");
+	unsigned long n;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (n = 1; !stop; n++) {
+		/* JSON stays a plain stream of objects, for pipes. */
+		if (!json)
+			printf("\033[H\033[2J%s  every %gs  %s\n\n",
+			       prog, o->watch, o->dir);
+		show_once(o);
+		if (o->count && n >= o->count)
+			break;
+		sleep_seconds(o->watch);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+
+	parse_opts(argc, argv, &o);
+	if (o.drain)
+		drain(o.dir);
+	if (o.watch)
+		watch(&o);
+	else
+		show_once(&o);
+	return 0;
+}
