@@ -34,7 +34,8 @@
 #
 # Environment: ACCEL=kvm (default tcg), VM_TCG_THREAD=single|multi,
 # VM_APPEND="extra kernel command line", VM_CPU (default max, host on kvm),
-# SPANALLOC_CACHE.
+# SPANALLOC_CACHE, SPANALLOC_SRC (build spanalloc from this tree instead of
+# the repo, e.g. a known-good copy while the repo's tree is mid-change).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -118,7 +119,7 @@ if [[ $spanalloc -eq 1 ]]; then
 	"$SA_ROOT"/*) excl_cache=(--exclude="/${SA_CACHE#"$SA_ROOT"/}/") ;;
 	esac
 	rsync -a --delete "${rsync_excl[@]}" "${excl_cache[@]}" --exclude=/.cache/ \
-		--exclude=/build/ --exclude=/bench/results/ "$SA_ROOT/" "$src/"
+		--exclude=/build/ --exclude=/bench/results/ "${SPANALLOC_SRC:-$SA_ROOT}/" "$src/"
 	sa_log "building spanalloc for $kid"
 	make -C "$kdir" M="$src" -j"$SA_JOBS" modules >"$bdir/build.log" 2>&1 || {
 		cat "$bdir/build.log" >&2
@@ -158,6 +159,7 @@ done
 # The initramfs: busybox base + modules + files + generated /init.
 stage="$(mktemp -d "$bdir/initramfs.XXXXXX")"
 initrd="$stage.cpio.gz"
+# shellcheck disable=SC2317 # called by the trap
 cleanup() { rm -rf "$stage" "$initrd"; }
 trap cleanup EXIT
 cp -a "$SA_CACHE/initramfs/base/." "$stage/"
@@ -296,7 +298,7 @@ elif [[ $qemu_st -ne 0 ]]; then
 fi
 # Kernel splats: only lines printk wrote (they carry a [ time] stamp), so a
 # guest command echoing such words does not count.
-splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
+splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|ODEBUG: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
 splat="$(grep -a -m1 -n -E "$splat_re" "$log" || true)"
 if [[ -n "$splat" && $allow_splat -eq 0 ]]; then
 	reasons+=("kernel splat at log line ${splat%%:*}: $(sed -E 's/^\[ *[0-9.]+\] //' <<<"${splat#*:}")")
@@ -320,6 +322,7 @@ if [[ $code -eq 0 ]]; then
 	echo "vm.sh: OK: guest command exited 0 ($kid, smp=$smp, ${elapsed}s, log $log)" >&2
 	exit 0
 fi
-msg="$(IFS=';'; echo "${reasons[*]}" | sed 's/;/; /g')"
+msg="$(IFS=';'; echo "${reasons[*]}")"
+msg="${msg//;/; }"
 echo "vm.sh: log: $log (${elapsed}s)" >&2
 fail "$code" "$msg"
