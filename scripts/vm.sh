@@ -150,10 +150,17 @@ for e in "${exts[@]}"; do
 	}
 	grep -E 'warning:|error:' "$dest/.build.log" >&2 || true
 	# Modules in the order modules.order lists them.
+	# (modules.order lists absolute paths since 6.x; older kernels relative)
+	n=0
 	while IFS= read -r ko; do
 		ko="${ko%.o}.ko"
-		[[ -f "$dest/$ko" ]] && ext_kos+=("$dest/$ko")
+		[[ "$ko" == /* ]] || ko="$dest/$ko"
+		if [[ -f "$ko" ]]; then
+			ext_kos+=("$ko")
+			n=$((n + 1))
+		fi
 	done < "$dest/modules.order"
+	[[ $n -gt 0 ]] || fail 2 "--ext $e built no module"
 done
 
 # The initramfs: busybox base + modules + files + generated /init.
