@@ -17,9 +17,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/spanstat-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
+prefix=""
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+ok() { pass=$((pass + 1)); echo "ok   $prefix$*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $prefix$*"; }
 
 # check NAME COMMAND...: COMMAND must succeed
 check() {
@@ -136,7 +137,7 @@ if ! command -v python3 >/dev/null; then
 fi
 
 # --- every view, on every good fixture --------------------------------------
-for f in basic extra; do
+for f in basic extra guest; do
 	expect_ok "$f: summary" --dir "$fix/$f"
 	for v in --classes --cpus --heap --json; do
 		expect_ok "$f: $v" --dir "$fix/$f" $v
@@ -163,48 +164,58 @@ else
 	ok "round-trip check notices a changed value"
 fi
 
-# --- spot checks against awk-extracted fixture values -----------------------
-b=$fix/basic
-run --dir "$b" --json
-want=$(awk '$1 == "heap_alloc" { print $2 }' "$b/memstats")
-check "json memstats.heap_alloc = $want" [ "$(jget 'd["memstats"]["heap_alloc"]')" = "$want" ]
-# the class with the most bytes in use, by column name
-set -- $(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	      $c["inuse"] * $c["size"] > max { max = $c["inuse"] * $c["size"]; cls = $c["class"]; n = $c["inuse"] }
-	      END { print cls, n }' "$b/classes")
-top_cls=$1
-check "json class $1 inuse = $2" \
-	[ "$(jget "[r['inuse'] for r in d['classes'] if r['class'] == $1][0]")" = "$2" ]
-want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	    $c["class"] == "tiny" { print $c["inuse"] }' "$b/classes")
-check "json class \"tiny\" is a string, inuse = $want" \
-	[ "$(jget "[r['inuse'] for r in d['classes'] if r['class'] == 'tiny'][0]")" = "$want" ]
-want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	    $c["cpu"] == 1 { print $c["refills"] }' "$b/cpus")
-check "json cpu 1 refills = $want" [ "$(jget 'd["cpus"][1]["refills"]')" = "$want" ]
-want=$(awk '!NF { t = 1; next } t && $1 == 9 { print $2 }' "$b/pageheap")
-check "json pageheap order 9 free_blocks = $want" \
-	[ "$(jget 'd["pageheap"]["free_blocks"][9]["free_blocks"]')" = "$want" ]
-check "json sizes: last max_bytes is \"max\"" [ "$(jget 'd["sizes"][-1]["max_bytes"]')" = max ]
+# spot FIXTURE: values and derived figures against the fixture, via awk
+spot() {
+	b=$fix/$1
+	# --- spot checks against awk-extracted fixture values -----------------------
+	run --dir "$b" --json
+	want=$(awk '$1 == "heap_alloc" { print $2 }' "$b/memstats")
+	check "json memstats.heap_alloc = $want" [ "$(jget 'd["memstats"]["heap_alloc"]')" = "$want" ]
+	# the class with the most bytes in use, by column name
+	set -- $(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		      $c["inuse"] * $c["size"] > max { max = $c["inuse"] * $c["size"]; cls = $c["class"]; n = $c["inuse"] }
+		      END { print cls, n }' "$b/classes")
+	top_cls=$1
+	check "json class $1 inuse = $2" \
+		[ "$(jget "[r['inuse'] for r in d['classes'] if str(r['class']) == '$1'][0]")" = "$2" ]
+	want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $c["class"] == "tiny" { print $c["inuse"] }' "$b/classes")
+	check "json class \"tiny\" is a string, inuse = $want" \
+		[ "$(jget "[r['inuse'] for r in d['classes'] if r['class'] == 'tiny'][0]")" = "$want" ]
+	want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $c["cpu"] == 1 { print $c["refills"] }' "$b/cpus")
+	check "json cpu 1 refills = $want" [ "$(jget 'd["cpus"][1]["refills"]')" = "$want" ]
+	want=$(awk '!NF { t = 1; next } t && $1 == 9 { print $2 }' "$b/pageheap")
+	check "json pageheap order 9 free_blocks = $want" \
+		[ "$(jget 'd["pageheap"]["free_blocks"][9]["free_blocks"]')" = "$want" ]
+	check "json sizes: last max_bytes is \"max\"" [ "$(jget 'd["sizes"][-1]["max_bytes"]')" = max ]
 
-# --- derived figures of the summary ------------------------------------------
-run --dir "$b"
-want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	    { a += $c["small_allocs"]; h += $c["fast_hits"] }
-	    END { printf "%.1f%%\n", 100 * h / a }' "$b/cpus")
-check "summary: fast-path hit rate $want" grep -q "hit rate *$want" "$tmp/out"
-want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	    { g += $c["bytes_given"]; r += $c["bytes_req"] }
-	    END { printf "%.1f%%\n", 100 * (g - r) / g }' "$b/classes")
-check "summary: internal waste $want" grep -q "internal waste *$want" "$tmp/out"
-want=$(awk '{ v[$1] = $2 } END { printf "%.1f%%\n", 100 * v["metadata_bytes"] / v["heap_sys"] }' \
-	"$b/memstats")
-check "summary: metadata overhead $want" grep -q "metadata overhead *$want" "$tmp/out"
-first=$(awk '/^Top/ { getline; getline; print $1; exit }' "$tmp/out")
-check "summary: top class by bytes is $top_cls (got $first)" [ "$first" = "$top_cls" ]
-rows=$(awk '/^Top/ { t = 1; getline; next } t && NF' "$tmp/out" | wc -l)
-check "summary: at most 10 top classes ($rows)" [ "$rows" -ge 1 ] && [ "$rows" -le 10 ]
-check "summary: human units" grep -q "heap_alloc *[0-9.]* MiB" "$tmp/out"
+	# --- derived figures of the summary ------------------------------------------
+	run --dir "$b"
+	want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    { a += $c["small_allocs"]; h += $c["fast_hits"] }
+		    END { printf "%.1f%%\n", 100 * h / a }' "$b/cpus")
+	check "summary: fast-path hit rate $want" grep -q "hit rate *$want" "$tmp/out"
+	want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    { g += $c["bytes_given"]; r += $c["bytes_req"] }
+		    END { printf "%.1f%%\n", 100 * (g - r) / g }' "$b/classes")
+	check "summary: internal waste $want" grep -q "internal waste *$want" "$tmp/out"
+	want=$(awk '{ v[$1] = $2 } END { printf "%.1f%%\n", 100 * v["metadata_bytes"] / v["heap_sys"] }' \
+		"$b/memstats")
+	check "summary: metadata overhead $want" grep -q "metadata overhead *$want" "$tmp/out"
+	first=$(awk '/^Top/ { getline; getline; print $1; exit }' "$tmp/out")
+	check "summary: top class by bytes is $top_cls (got $first)" [ "$first" = "$top_cls" ]
+	rows=$(awk '/^Top/ { t = 1; getline; next } t && NF' "$tmp/out" | wc -l)
+	check "summary: at most 10 top classes ($rows)" [ "$rows" -ge 1 ] && [ "$rows" -le 10 ]
+	check "summary: human units" grep -q "heap_alloc  *[0-9.]* \(B\|KiB\|MiB\|GiB\) " "$tmp/out"
+}
+
+for f in basic extra guest; do
+	prefix="$f: "
+	spot "$f"
+done
+prefix=""
+b=$fix/basic
 
 # --- full tables ---------------------------------------------------------------
 run --dir "$b" --classes
