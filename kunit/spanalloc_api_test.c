@@ -248,16 +248,22 @@ static void gfp_atomic_from_hrtimer(struct kunit *test)
 
 /*
  * Multi-CPU stress: a thread per online CPU allocates random sizes (tiny,
- * small, large), stamps each object with a pattern, and hands every other
- * object to the next CPU's thread to check and free (cross-CPU frees).
+ * small, large), fills each object with a byte derived from its size, and
+ * hands every other object to the next CPU's thread to check and free
+ * (cross-CPU frees).
  */
 #define STRESS_RING	256
 #define STRESS_OPS	3000
 
+struct stress_obj {
+	u8 *p;
+	size_t size;
+};
+
 struct stress_ring {
 	spinlock_t lock;	/* guards head, tail and obj */
 	unsigned int head, tail;
-	void *obj[STRESS_RING];
+	struct stress_obj obj[STRESS_RING];
 };
 
 struct stress_ctx {
@@ -274,83 +280,62 @@ struct stress_thread {
 	int idx;
 };
 
-/* Objects start with their size and are filled with a byte derived from it. */
-static void *stress_alloc(struct rnd_state *rnd)
+static struct stress_obj stress_alloc(struct rnd_state *rnd)
 {
 	u32 r = prandom_u32_state(rnd);
-	size_t size;
-	u8 *p;
+	struct stress_obj o;
 
 	switch (r % 16) {
 	case 0:
-		size = 16 + (r >> 8) % (160 * 1024);	/* sometimes large */
+		o.size = 16 + (r >> 8) % (160 * 1024);	/* sometimes large */
 		break;
 	case 1 ... 3:
-		size = 1 + (r >> 8) % 16;		/* tiny */
+		o.size = 1 + (r >> 8) % 16;		/* tiny */
 		break;
 	default:
-		size = 16 + (r >> 8) % 4096;
+		o.size = 16 + (r >> 8) % 4096;
 	}
-	if (size < 16)
-		p = spanalloc_alloc_tiny(size, GFP_KERNEL);
-	else
-		p = spanalloc_alloc(size, GFP_KERNEL);
-	if (!p)
-		return NULL;
-	if (size >= 16) {
-		*(size_t *)p = size;
-		memset(p + sizeof(size_t), (u8)size, size - sizeof(size_t));
-	} else {
-		memset(p, 0xc0 | size, size);
-	}
-	return p;
+	o.p = o.size <= SPANALLOC_TINY_MAX ? spanalloc_alloc_tiny(o.size, GFP_KERNEL) :
+					     spanalloc_alloc(o.size, GFP_KERNEL);
+	if (o.p)
+		memset(o.p, (u8)(o.size * 7 + 1), o.size);
+	return o;
 }
 
-static bool stress_check_free(void *obj)
+/* Check the pattern, free; false if a byte changed. */
+static bool stress_check_free(struct stress_obj o)
 {
-	u8 *p = obj;
-	bool ok = true;
-	size_t size, i;
+	size_t i;
+	bool ok = spanalloc_usable_size(o.p) >= o.size;
 
-	if (spanalloc_usable_size(p) >= 16 && *(size_t *)p >= 16 &&
-	    *(size_t *)p <= 160 * 1024 + 16) {
-		size = *(size_t *)p;
-		for (i = sizeof(size_t); i < size; i++)
-			if (p[i] != (u8)size) {
-				ok = false;
-				break;
-			}
-	} else {
-		size = p[0] & 0x1f;
-		ok = (p[0] & 0xe0) == 0xc0 && size;
-		for (i = 1; ok && i < size; i++)
-			ok = p[i] == p[0];
-	}
-	spanalloc_free(p);
+	for (i = 0; ok && i < o.size; i++)
+		ok = o.p[i] == (u8)(o.size * 7 + 1);
+	spanalloc_free(o.p);
 	return ok;
 }
 
-static bool ring_put(struct stress_ring *r, void *obj)
+static bool ring_put(struct stress_ring *r, struct stress_obj o)
 {
 	bool ok;
 
 	spin_lock(&r->lock);
 	ok = r->head - r->tail < STRESS_RING;
 	if (ok)
-		r->obj[r->head++ % STRESS_RING] = obj;
+		r->obj[r->head++ % STRESS_RING] = o;
 	spin_unlock(&r->lock);
 	return ok;
 }
 
-static void *ring_get(struct stress_ring *r)
+static bool ring_get(struct stress_ring *r, struct stress_obj *o)
 {
-	void *obj = NULL;
+	bool ok;
 
 	spin_lock(&r->lock);
-	if (r->head != r->tail)
-		obj = r->obj[r->tail++ % STRESS_RING];
+	ok = r->head != r->tail;
+	if (ok)
+		*o = r->obj[r->tail++ % STRESS_RING];
 	spin_unlock(&r->lock);
-	return obj;
+	return ok;
 }
 
 static int stress_fn(void *arg)
@@ -359,31 +344,30 @@ static int stress_fn(void *arg)
 	struct stress_ctx *ctx = th->ctx;
 	struct stress_ring *mine = &ctx->rings[th->idx];
 	struct stress_ring *next = &ctx->rings[(th->idx + 1) % ctx->nthreads];
-	void *keep[32] = {};
+	struct stress_obj keep[32] = {}, o;
 	struct rnd_state rnd;
 	unsigned int i;
-	void *obj;
 
 	prandom_seed_state(&rnd, 0x5a5a + th->idx);
 	for (i = 0; i < STRESS_OPS; i++) {
 		unsigned int slot = i % ARRAY_SIZE(keep);
 
-		if (keep[slot] && !stress_check_free(keep[slot]))
+		if (keep[slot].p && !stress_check_free(keep[slot]))
 			atomic_inc(&ctx->corrupt);
 		keep[slot] = stress_alloc(&rnd);
-		if (!keep[slot])
+		if (!keep[slot].p)
 			atomic_inc(&ctx->failed);
-		obj = stress_alloc(&rnd);
-		if (obj && !ring_put(next, obj) && !stress_check_free(obj))
+		o = stress_alloc(&rnd);
+		if (o.p && !ring_put(next, o) && !stress_check_free(o))
 			atomic_inc(&ctx->corrupt);
-		while ((obj = ring_get(mine)))
-			if (!stress_check_free(obj))
+		while (ring_get(mine, &o))
+			if (!stress_check_free(o))
 				atomic_inc(&ctx->corrupt);
 		if (!(i % 64))
 			cond_resched();
 	}
 	for (i = 0; i < ARRAY_SIZE(keep); i++)
-		if (keep[i] && !stress_check_free(keep[i]))
+		if (keep[i].p && !stress_check_free(keep[i]))
 			atomic_inc(&ctx->corrupt);
 	if (atomic_dec_and_test(&ctx->running))
 		complete(&ctx->done);
@@ -392,11 +376,11 @@ static int stress_fn(void *arg)
 
 static void multi_cpu_stress(struct kunit *test)
 {
-	struct stress_thread *th;
 	u64 bad = sa_test_stats().bad_frees;
 	struct stress_ctx ctx = {};
+	struct stress_thread *th;
+	struct stress_obj o;
 	int cpu, i = 0;
-	void *obj;
 
 	ctx.nthreads = num_online_cpus();
 	ctx.rings = kunit_kcalloc(test, ctx.nthreads, sizeof(*ctx.rings), GFP_KERNEL);
@@ -420,8 +404,8 @@ static void multi_cpu_stress(struct kunit *test)
 	wait_for_completion(&ctx.done);
 	/* Objects still on the rings once every thread is done. */
 	for (i = 0; i < ctx.nthreads; i++)
-		while ((obj = ring_get(&ctx.rings[i])))
-			if (!stress_check_free(obj))
+		while (ring_get(&ctx.rings[i], &o))
+			if (!stress_check_free(o))
 				atomic_inc(&ctx.corrupt);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx.corrupt), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx.failed), 0);

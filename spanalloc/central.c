@@ -77,6 +77,7 @@ unsigned int sa_class_span_order(unsigned int cls)
 {
 	return cls_info(cls)->span_order;
 }
+EXPORT_SYMBOL_IF_KUNIT(sa_class_span_order);
 
 unsigned int sa_class_objs(unsigned int cls)
 {
@@ -156,7 +157,8 @@ static struct sa_span *new_span(unsigned int cls, gfp_t gfp)
  * @gfp: flags for a new span if the class has no free object
  *
  * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
- * Return: the number of objects stored, 0 if memory ran out.
+ * Return: the number of objects stored: @nr, or fewer (maybe 0) if memory
+ * ran out.
  */
 int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 {
@@ -179,13 +181,12 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 			c->free_objs += span->nfree;
 		}
 		if (!span) {
-			if (got)
-				break;
+			/* Fill the whole batch: cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
 			fresh = new_span(cls, gfp);
-			if (!fresh)
-				return 0;
 			central_lock(c, &flags);
+			if (!fresh)
+				break;
 			continue;
 		}
 		while (got < nr && span->nfree)
