@@ -31,6 +31,7 @@
 
 #define DEFAULT_DIR	"/sys/kernel/debug/spanalloc"
 #define TOP_CLASSES	10
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *prog = "spanstat";
 
@@ -665,9 +666,9 @@ static uint64_t row_inuse_bytes(const struct table *t, size_t r)
 	return num(t, r, "inuse") * num(t, r, "size");
 }
 
-static double col_sum(const struct table *t, const char *name)
+static uint64_t col_sum(const struct table *t, const char *name)
 {
-	double sum = 0;
+	uint64_t sum = 0;
 	size_t r;
 
 	for (r = 0; r < t->nrows; r++)
@@ -678,8 +679,8 @@ static double col_sum(const struct table *t, const char *name)
 static void print_derived(const struct snap *s)
 {
 	const struct table *cl = &s->classes;
-	uint64_t meta, sys;
-	double given, waste = 0, allocs, hits;
+	uint64_t meta, sys, given, allocs, hits;
+	double waste = 0;
 	size_t r;
 	char *a, *b, *c;
 
@@ -688,7 +689,8 @@ static void print_derived(const struct snap *s)
 		allocs = col_sum(&s->cpus, "small_allocs");
 		hits = col_sum(&s->cpus, "fast_hits");
 		a = fmt_pct(hits, allocs);
-		printf("  fast-path hit rate  %s (%.0f of %.0f small allocations, %.0f refills)\n",
+		printf("  fast-path hit rate  %s (%" PRIu64 " of %" PRIu64
+		       " small allocations, %" PRIu64 " refills)\n",
 		       a, hits, allocs, col_sum(&s->cpus, "refills"));
 		free(a);
 	} else {
@@ -789,7 +791,7 @@ static void view_classes(const struct snap *s)
 		"free", "cpu_cached", "mallocs", "frees", "inuse_bytes",
 		"bytes_req", "bytes_given", "waste"
 	};
-	const size_t nhdr = sizeof(hdr) / sizeof(hdr[0]);
+	const size_t nhdr = ARRAY_SIZE(hdr);
 
 	extra_cols(t, classes_cols, &extra);
 	g.ncols = nhdr + extra.n;
@@ -824,7 +826,7 @@ static void view_cpus(const struct snap *s)
 	static const char *const sums[] = {
 		"cached_objs", "cached_bytes", "small_allocs", "fast_hits"
 	};
-	const size_t nhdr = sizeof(hdr) / sizeof(hdr[0]);
+	const size_t nhdr = ARRAY_SIZE(hdr);
 
 	extra_cols(t, cpus_cols, &extra);
 	g.ncols = nhdr + extra.n;
@@ -885,7 +887,7 @@ static void print_free_blocks(const struct table *t)
 static void print_sizes(const struct table *t)
 {
 	struct grid g = { .ncols = 4, .left = "rrrl" };
-	double total = col_sum(t, "count"), max = 0;
+	uint64_t total = col_sum(t, "count"), max = 0;
 	size_t r;
 
 	for (r = 0; r < t->nrows; r++)
@@ -1069,7 +1071,7 @@ static void set_view(struct opts *o, const char *name)
 
 	if (o->view)
 		die("choose one of --classes, --cpus, --heap, --json");
-	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(views); i++)
 		if (!strcmp(views[i].name, name))
 			o->view = &views[i];
 }
@@ -1096,12 +1098,24 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	while ((ch = getopt_long(argc, argv, "cpHjd:w:n:Dh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
-		case 'c': set_view(o, "classes"); break;
-		case 'p': set_view(o, "cpus"); break;
-		case 'H': set_view(o, "heap"); break;
-		case 'j': set_view(o, "json"); break;
-		case 'd': o->dir = optarg; break;
-		case 'D': o->drain = true; break;
+		case 'c':
+			set_view(o, "classes");
+			break;
+		case 'p':
+			set_view(o, "cpus");
+			break;
+		case 'H':
+			set_view(o, "heap");
+			break;
+		case 'j':
+			set_view(o, "json");
+			break;
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'D':
+			o->drain = true;
+			break;
 		case 'w':
 			errno = 0;
 			o->watch = strtod(optarg, &end);
@@ -1132,7 +1146,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* Write 1 to @dir/drain; never creates the file (it is debugfs's). */
-static void drain(const char *dir)
+static void write_drain(const char *dir)
 {
 	char *path = xasprintf("%s/drain", dir);
 	int fd = open(path, O_WRONLY);
@@ -1193,7 +1207,7 @@ int main(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	if (o.drain)
-		drain(o.dir);
+		write_drain(o.dir);
 	if (o.watch)
 		watch(&o);
 	else
