@@ -220,7 +220,12 @@ for spec in "${files[@]}"; do
 	cp -a "$s" "$stage/$d"
 done
 
-printf '%s\n' "$cmd" > "$stage/cmd.sh"
+{
+	# busybox sh runs its own applets before searching PATH, so a bare
+	# `insmod` would be busybox's (init twice on failure): use ours.
+	echo 'insmod() { /sbin/sa-insmod "$@"; }'
+	printf '%s\n' "$cmd"
+} > "$stage/cmd.sh"
 {
 	cat <<'EOF'
 #!/bin/sh
@@ -247,7 +252,7 @@ mark "guest up: $(grep -c ^processor /proc/cpuinfo) cpus, kernel $(uname -r)"
 load() {
 	mark "loading $1"
 	# shellcheck disable=SC2086
-	insmod "$1" $2
+	/sbin/sa-insmod "$1" $2
 	st=$?
 	if [ $st -ne 0 ]; then
 		mark "MODULE LOAD FAILED: $1 (insmod status $st)"
@@ -316,7 +321,7 @@ if [[ -n "$loadfail" ]]; then
 	reasons+=("module failed to load: ${loadfail#spanalloc-vm: MODULE LOAD FAILED: }")
 	[[ $code -eq 0 ]] && code=126
 fi
-status="$(grep -a -o 'spanalloc-vm: exit status [0-9]*' "$log" | tail -n1 | awk '{print $4}')"
+status="$(grep -a -o 'spanalloc-vm: exit status [0-9]*' "$log" | tail -n1 | awk '{print $4}' || true)"
 if [[ -z "$status" ]]; then
 	[[ $code -eq 124 ]] || reasons+=("guest ended without reporting an exit status (crash or panic?)")
 	[[ $code -eq 0 ]] && code=127
