@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark targets, included by the top-level Makefile (-include bench/bench.mk).
+#   make bench        boots the stock kernel at 1, 2, 4 vCPUs with init_on_alloc=1
+#                     and =0, runs bench/module/spanalloc_bench.ko in each, writes
+#                     bench/results/<kernel>-<vcpus>[-ioa0].json and table.txt,
+#                     prints the table, then draws the plots.
+#                     BENCH_QUICK=1 for one short boot; see scripts/bench.sh.
+#   make bench-plot   PNG charts of the JSON files in bench/results/ (gnuplot).
+BENCH_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+
+.PHONY: bench bench-plot
+
+bench:
+	$(BENCH_TOP)/scripts/bench.sh
+	-$(MAKE) -f $(BENCH_TOP)/bench/bench.mk bench-plot
+
+bench-plot:
+	@command -v gnuplot >/dev/null 2>&1 || { \
+		echo "bench-plot: installing gnuplot-nox"; \
+		apt-get install -y --no-install-recommends gnuplot-nox >/dev/null || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends gnuplot-nox >/dev/null; }; }
+	python3 $(BENCH_TOP)/scripts/bench.py plot $$(ls $(BENCH_TOP)/bench/results/*.json | sort -V)

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: spanalloc against kmalloc/kfree (SLUB), same boot, on the stock
+# kernel, for 1, 2 and 4 vCPUs, with init_on_alloc=1 (Debian's default) and
+# init_on_alloc=0. One boot per (vCPUs, init_on_alloc); the module
+# bench/module/spanalloc_bench.ko runs every group inside it; the host parses
+# the console into bench/results/<kernel>-<vcpus>[-ioa0].json and prints the
+# table (scripts/bench.py table).
+#
+# Environment:
+#   BENCH_QUICK=1        one boot (2 vCPUs, init_on_alloc=1), 3 rounds, fewer
+#                        sizes in the all-CPU group: a few seconds of guest time
+#   BENCH_SMP="1 2 4"    vCPU counts          BENCH_IOA="1 0"  init_on_alloc values
+#   BENCH_ROUNDS=7       timed rounds per row (median)
+#   BENCH_GROUPS="memory single allcpu remote prodcons bulk large"
+#   BENCH_HIST=FILE      histogram for the memory group (default
+#                        ../shared/data/kmalloc-boot-6.12.hist; lines
+#                        "bytes_req bytes_alloc count", # comments)
+#   BENCH_KERNEL=stock   kernel flavour for scripts/vm.sh (stock|test)
+#   BENCH_OUT=DIR        where the JSON goes (default bench/results)
+#   ACCEL, VM_TCG_THREAD are passed to scripts/vm.sh (ACCEL=kvm where KVM works).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+SA_LOG_TAG=bench
+
+quick="${BENCH_QUICK:-0}"
+[[ "$quick" == 0 ]] && quick=""
+if [[ -n "$quick" ]]; then
+	smps="${BENCH_SMP:-2}" ioas="${BENCH_IOA:-1}" rounds="${BENCH_ROUNDS:-3}" qopt="quick=1"
+else
+	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-7}" qopt="quick=0"
+fi
+groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large}"
+hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
+kernel="${BENCH_KERNEL:-stock}"
+out="${BENCH_OUT:-$SA_ROOT/bench/results}"
+accel="${ACCEL:-tcg}"
+[[ "$accel" == tcg && -n "${VM_TCG_THREAD:-}" ]] && accel="tcg,thread=$VM_TCG_THREAD"
+[[ -f "$hist" ]] || sa_die "histogram $hist not found (set BENCH_HIST=FILE)"
+
+# The module, staged with the histogram compiled in (bench_hist.h).
+stage="$SA_CACHE/bench/spanalloc_bench"
+mkdir -p "$stage" "$out" "$SA_CACHE/logs"
+cp "$SA_ROOT/bench/module/Kbuild" "$SA_ROOT/bench/module/spanalloc_bench.c" "$stage/"
+python3 "$SA_ROOT/scripts/bench.py" hist2h "$hist" "$stage/bench_hist.h"
+
+# Guest: shrink every slab cache and drop caches so the memory group starts
+# quiet, then one write per group; each write runs its group once and the
+# results file holds that group's rows.
+guest_cmd="D=/sys/kernel/debug/spanalloc_bench
+for f in /sys/kernel/slab/*/shrink; do echo 1 > \$f; done 2>/dev/null
+echo 3 > /proc/sys/vm/drop_caches
+st=0
+for g in $groups; do
+	echo \"rounds=$rounds $qopt \$g\" > \$D/run || { echo \"bench: group \$g failed\"; st=1; }
+	cat \$D/results
+done
+exit \$st"
+
+echo "NOTE: guests run under ${accel}; under TCG every absolute cycle figure is inflated and uneven:"
+echo "      only the ratio spanalloc/SLUB of figures from the same boot counts."
+files=() failed=0
+start=$(date +%s)
+for smp in $smps; do
+	for ioa in $ioas; do
+		name="$kernel-$smp"
+		append=""
+		if [[ "$ioa" == 0 ]]; then
+			name="$name-ioa0"
+			append="init_on_alloc=0"
+		fi
+		log="$SA_CACHE/logs/bench-$name.log"
+		sa_log "boot: $name (smp=$smp, ${append:-init_on_alloc default}, rounds=$rounds)"
+		t0=$(date +%s)
+		st=0
+		VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --kernel "$kernel" \
+			--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
+			-- "$guest_cmd" || st=$?
+		sa_log "boot $name: exit $st in $(( $(date +%s) - t0 ))s, console log $log"
+		if [[ $st -ne 0 ]]; then
+			failed=1
+			echo "bench: the $name boot failed (exit $st); last console lines:" >&2
+			grep -a -v '^BENCH ' "$log" | tail -n 40 >&2 || true
+		fi
+		if grep -aq '^BENCH {"seq":[0-9]*,"group":"meta"' "$log"; then
+			python3 "$SA_ROOT/scripts/bench.py" parse "$log" "$out/$name.json" \
+				--accel "$accel" --vcpus "$smp" --kernel "$kernel" --append "$append"
+			files+=("$out/$name.json")
+		fi
+	done
+done
+sa_log "all boots done in $(( $(date +%s) - start ))s"
+[[ ${#files[@]} -gt 0 ]] || sa_die "no results"
+python3 "$SA_ROOT/scripts/bench.py" table "${files[@]}" | tee "$out/table.txt"
+exit $failed
