@@ -242,6 +242,11 @@ def table(paths, out=sys.stdout):
                 mark = f"  target <= {TARGET_SINGLE_GEOMEAN:.2f} {'met' if ok else 'MISSED'}"
                 verdicts.append((name, "single geomean", gm, TARGET_SINGLE_GEOMEAN, ok))
             print(f"     {g:<10} {gm:6.3f}  ({len(by_group[g])} rows){mark}", file=out)
+        probes = [r for r in doc["rows"] if r.get("group") == "probe"]
+        if probes:
+            print("   probes (cycles per call, one CPU; where the time goes):", file=out)
+            for r in probes:
+                print(f"     {r['wl']:<26} {r['cycles']:>10.1f}", file=out)
         for r in doc["rows"]:
             if r.get("group") != "memory":
                 continue

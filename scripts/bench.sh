@@ -12,7 +12,7 @@
 #                        sizes in the all-CPU group: a few seconds of guest time
 #   BENCH_SMP="1 2 4"    vCPU counts          BENCH_IOA="1 0"  init_on_alloc values
 #   BENCH_ROUNDS=7       timed rounds per row (median)
-#   BENCH_GROUPS="memory single allcpu remote prodcons bulk large"
+#   BENCH_GROUPS="memory single allcpu remote prodcons bulk large probe"
 #   BENCH_HIST=FILE      histogram for the memory group (default
 #                        ../shared/data/kmalloc-boot-6.12.hist; lines
 #                        "bytes_req bytes_alloc count", # comments)
@@ -31,7 +31,7 @@ if [[ -n "$quick" ]]; then
 else
 	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-7}" qopt="quick=0"
 fi
-groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large}"
+groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large probe}"
 hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
 kernel="${BENCH_KERNEL:-stock}"
 out="${BENCH_OUT:-$SA_ROOT/bench/results}"
@@ -56,6 +56,8 @@ for g in $groups; do
 	echo \"rounds=$rounds $qopt \$g\" > \$D/run || { echo \"bench: group \$g failed\"; st=1; }
 	cat \$D/results
 done
+# which level served what, for reading the figures (console log only)
+for f in memstats cpus classes; do echo \"== spanalloc/\$f\"; cat /sys/kernel/debug/spanalloc/\$f; done
 exit \$st"
 
 echo "NOTE: guests run under ${accel}; under TCG every absolute cycle figure is inflated and uneven:"

@@ -27,6 +27,8 @@
  *   bulk      spanalloc_alloc_bulk/free_bulk vs kmem_cache_alloc_bulk/
  *             free_bulk on a kmem_cache_create()d cache of the same size.
  *   large     40 KiB .. 1 MiB, batch and pair, vs kmalloc's page path.
+ *   probe     cycles of pieces of the paths (lookup of an object's size,
+ *             irqsave/restore, rcu_read_lock/unlock, ...): where time goes.
  *
  * Method: every row runs one untimed warm-up per allocator, then "rounds"
  * rounds, each spanalloc then SLUB (A B A B ...); the row reports the median
@@ -932,6 +934,77 @@ static int group_memory(void *unused)
 	return 0;
 }
 
+/* ---- probe: costs of pieces of the paths, to see where time goes ---- */
+
+static u64 probe_loop(int what, void *p, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+	size_t sink = 0;
+	u64 t0;
+
+	t0 = get_cycles();
+	for (i = 0; i < n; i++) {
+		OPTIMIZER_HIDE_VAR(p);
+		switch (what) {
+		case 0:
+			sink += spanalloc_usable_size(p);
+			break;
+		case 1:
+			sink += ksize(p);
+			break;
+		case 2:
+			local_irq_save(flags);
+			local_irq_restore(flags);
+			break;
+		case 3:
+			rcu_read_lock();
+			rcu_read_unlock();
+			break;
+		case 4:
+			preempt_disable();
+			preempt_enable();
+			break;
+		default:
+			barrier();
+		}
+	}
+	t0 = get_cycles() - t0;
+	OPTIMIZER_HIDE_VAR(sink);
+	return t0;
+}
+
+static int group_probe(void *unused)
+{
+	static const char *const names[] = {
+		"usable_size", "ksize", "irqsave+restore", "rcu_read_lock+unlock",
+		"preempt_disable+enable", "empty loop",
+	};
+	unsigned int n = 10000, r, w, i;
+	u64 v[6][MAX_ROUNDS];
+	void *ps = spanalloc_alloc(64, GFP_KERNEL);
+	void *pk = kmalloc(64, GFP_KERNEL);
+
+	if (ps && pk) {
+		for (r = 0; r <= rounds; r++) {
+			for (w = 0; w < 6; w++) {
+				u64 c = probe_loop(w, w == 0 ? ps : pk, n);
+
+				if (r)
+					v[w][r - 1] = per_op(c, n);
+			}
+			cond_resched();
+		}
+		for (i = 0; i < 6; i++)
+			emit("{\"seq\":%u,\"group\":\"probe\",\"wl\":\"%s\",\"size\":64,"
+			     "\"n\":%u,\"cycles\":" FXF "}", seq++, names[i], n,
+			     FX(median(v[i], rounds)));
+	}
+	spanalloc_free(ps);
+	kfree(pk);
+	return ps && pk ? 0 : -ENOMEM;
+}
+
 /* ---- control ---------------------------------------------------------- */
 
 static void emit_meta(const char *groups)
@@ -959,6 +1032,8 @@ static int run_group(const char *g)
 		err = on_first_cpu(group_bulk);
 	else if (!strcmp(g, "memory"))
 		err = on_first_cpu(group_memory);
+	else if (!strcmp(g, "probe"))
+		err = on_first_cpu(group_probe);
 	else if (!strcmp(g, "allcpu"))
 		err = group_allcpu();
 	else if (!strcmp(g, "remote"))
