@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# spanalloc: user-facing make targets. The kernel build itself is driven by
+# the top-level Kbuild (make -C $(KDIR) M=$(CURDIR)).
+#
+#   make                 build spanalloc/spanalloc.ko against KDIR (default: the
+#                        running kernel's /lib/modules/$(uname -r)/build, else
+#                        Debian's stock 6.12 headers fetched into .cache/)
+#   make clean           remove build outputs (in the tree and .cache/build)
+#   make distclean       also remove the whole cache (kernels, downloads)
+#   make setup           apt packages, stock kernel, test kernel, busybox
+#   make check           everything; ends with "N passed, N failed"
+#   make demo            boot the stock kernel with spanalloc + example client
+#   make smoke           insmod / read debugfs / rmmod on the stock kernel
+#   make check-harness   prove the harness detects failures
+#   make lint            shellcheck and checkpatch --strict
+#
+# SPANALLOC_CACHE overrides the cache directory (default .cache).
+
+SA_CACHE := $(or $(SPANALLOC_CACHE),$(CURDIR)/.cache)
+KDIR ?=
+
+.PHONY: all modules clean distclean setup check demo smoke check-harness lint
+
+all: modules
+
+modules:
+	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir="$$(scripts/kdir.sh)" || exit 1; \
+	echo "building against $$kdir"; \
+	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
+
+clean:
+	find spanalloc kunit examples tests \
+		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
+		-o -name '.*.d' \) -delete 2>/dev/null || true
+	rm -f Module.symvers modules.order .*.cmd
+	rm -rf "$(SA_CACHE)/build"
+
+distclean: clean
+	rm -rf "$(SA_CACHE)"
+
+setup:
+	scripts/setup.sh
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+smoke:
+	scripts/smoke.sh
+
+check-harness:
+	scripts/setup.sh deps stock test initramfs
+	scripts/check-harness.sh
+
+lint:
+	scripts/setup.sh deps
+	shellcheck -x scripts/*.sh .ci/run
+	scripts/setup.sh test >/dev/null
+	"$$(bash -c 'source scripts/lib.sh; sa_source_dir')/scripts/checkpatch.pl" --strict --no-tree -q \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
+		spanalloc/*.c spanalloc/*.h include/*.h kunit/*.c examples/*/*.c tests/harness/*/*.c

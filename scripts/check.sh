@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: everything, from a fresh machine, ending in "N passed, N failed".
+#
+#  1. setup (apt packages, stock kernel, test kernel build, busybox)
+#  2. python3 scripts/mksizeclasses.py --check (when the script exists)
+#  3. KUnit: boot the test kernel with 2 and with 4 vCPUs, load spanalloc.ko
+#     and every kunit/*.ko, unload them all; merge the KTAP of both boots and
+#     parse it with the kernel's tools/testing/kunit/kunit.py
+#  4. guest scripts: each tests/guest/*.sh runs in its own test-kernel guest
+#     with spanalloc.ko loaded; it passes if it exits 0 with no splat. A line
+#     "# vm.sh: OPTIONS" in the script adds scripts/vm.sh options (e.g.
+#     "# vm.sh: --smp 4 --timeout 600 --kunit").
+#  5. smoke test on the stock kernel (scripts/smoke.sh)
+#  6. make check-harness (scripts/check-harness.sh)
+#
+# The last line counts every KUnit case of both boots plus one per guest
+# script, smoke test, harness self-test, size-class check and boot; exit
+# status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check/.
+# CHECK_SKIP="harness smoke guest" skips stages (for quick local runs only).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+SA_LOG_TAG=check
+cd "$SA_ROOT"
+
+logs="$SA_CACHE/logs/check"
+rm -rf "$logs"
+mkdir -p "$logs"
+start=$(date +%s)
+kunit_timeout="${KUNIT_TIMEOUT:-900}"
+extra_pass=0 extra_fail=0 failures=()
+summary=()
+
+stage() { echo; echo "======== make check: $* ($(( $(date +%s) - start ))s)"; }
+skip() { [[ " ${CHECK_SKIP:-} " == *" $1 "* ]]; }
+ok() { extra_pass=$((extra_pass + 1)); summary+=("ok      $1"); }
+bad() { extra_fail=$((extra_fail + 1)); failures+=("$1"); summary+=("FAILED  $1"); }
+
+stage "setup"
+scripts/setup.sh
+
+if [[ -f scripts/mksizeclasses.py ]]; then
+	stage "size classes: mksizeclasses.py --check"
+	if python3 scripts/mksizeclasses.py --check; then
+		ok "mksizeclasses.py --check"
+	else
+		bad "mksizeclasses.py --check: generated tables drifted"
+	fi
+fi
+
+stage "KUnit on the test kernel"
+kdir="$(sa_test_kernel_dir)"
+ksrc="$SA_CACHE/build/test-$(basename "$kdir")/src"
+# Unload in reverse load order (/proc/modules lists the newest first), so
+# every module's exit path runs under KASAN and lockdep too.
+# shellcheck disable=SC2016 # expanded in the guest
+unload='for m in $(cut -d" " -f1 /proc/modules); do rmmod "$m" || exit 1; done'
+boots=()
+for smp in 2 4; do
+	log="$logs/kunit-smp$smp.log"
+	echo "--- boot: test kernel, $smp vCPUs, spanalloc.ko + every kunit/*.ko"
+	if scripts/vm.sh --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
+		--log "$log" -- "$unload" >"$logs/kunit-smp$smp.out" 2>&1; then
+		ok "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
+	else
+		cat "$logs/kunit-smp$smp.out"
+		bad "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
+	fi
+	grep -a 'spanalloc-vm: ' "$log" 2>/dev/null | sed 's/^/    /' || true
+	boots+=("smp$smp=$log")
+done
+expect=""
+if [[ -f "$ksrc/kunit/modules.order" ]]; then
+	expect="$(xargs -n1 basename < "$ksrc/kunit/modules.order" | sed 's/\.o$/.ko/' | paste -sd,)"
+fi
+echo "--- expected kunit modules: ${expect:-none}"
+kunit_counts=(0 0 0)
+if [[ -z "$expect" ]]; then
+	bad "no kunit/*.ko was built"
+else
+	if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
+		--expect "$expect" --out "$logs/kunit" "${boots[@]}"; then
+		:
+	else
+		failures+=("KUnit: failed cases or missing suites (see above)")
+	fi
+	read -r -a kunit_counts < "$logs/kunit/counts"
+fi
+summary+=("kunit   ${kunit_counts[0]} passed, ${kunit_counts[1]} failed, ${kunit_counts[2]} skipped (every case of every kunit/*.ko, 2 and 4 vCPUs)")
+
+guest_pass=0 guest_fail=0
+if ! skip guest && compgen -G "tests/guest/*.sh" >/dev/null; then
+	stage "guest scripts (tests/guest/*.sh)"
+	for t in tests/guest/*.sh; do
+		name="$(basename "$t" .sh)"
+		read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' "$t" | head -n1)"
+		echo "--- $t ${opts[*]}"
+		if scripts/vm.sh --kernel test --timeout 600 "${opts[@]}" \
+			--file "$t:/root/$name.sh" --log "$logs/guest-$name.log" \
+			-- "sh /root/$name.sh" >"$logs/guest-$name.out" 2>&1; then
+			guest_pass=$((guest_pass + 1))
+			summary+=("ok      guest $name")
+		else
+			cat "$logs/guest-$name.out"
+			guest_fail=$((guest_fail + 1))
+			failures+=("guest script $t: $(tail -n1 "$logs/guest-$name.out")")
+			summary+=("FAILED  guest $name: $(tail -n1 "$logs/guest-$name.out")")
+		fi
+		tail -n1 "$logs/guest-$name.out"
+	done
+fi
+
+if ! skip smoke; then
+	stage "smoke test on the stock kernel"
+	if scripts/smoke.sh --log "$logs/smoke.log" >"$logs/smoke.out" 2>&1; then
+		grep -a '^smoke:\|^== ' "$logs/smoke.out" || true
+		ok "stock kernel smoke: $(tail -n1 "$logs/smoke.out")"
+	else
+		cat "$logs/smoke.out"
+		bad "stock kernel smoke: $(tail -n1 "$logs/smoke.out")"
+	fi
+fi
+
+if ! skip harness; then
+	stage "check-harness"
+	if scripts/check-harness.sh; then
+		ok "check-harness: every failure mode detected"
+	else
+		bad "check-harness: the harness missed a failure"
+	fi
+fi
+
+stage "summary"
+printf '%s\n' "${summary[@]}"
+for f in "${failures[@]}"; do
+	echo "FAILURE: $f"
+done
+echo "logs: $logs; total $(( $(date +%s) - start ))s"
+passed=$((kunit_counts[0] + guest_pass + extra_pass))
+failed=$((kunit_counts[1] + guest_fail + extra_fail))
+# A failure that is not a counted case (e.g. KTAP errors) still fails.
+if [[ ${#failures[@]} -gt 0 && $failed -eq 0 ]]; then
+	failed=${#failures[@]}
+fi
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && ${#failures[@]} -eq 0 ]]
