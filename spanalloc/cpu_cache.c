@@ -49,22 +49,6 @@ static inline u64 cache_limit(void)
 	return (u64)READ_ONCE(sa_cpu_cache_kib) << 10;
 }
 
-/**
- * sa_size_bucket() - histogram bucket of a requested size
- * @size: bytes, at least 1
- *
- * Bucket 0 is 1..8 bytes, bucket b holds (4 << b, 8 << b].
- */
-unsigned int sa_size_bucket(size_t size)
-{
-	unsigned int b;
-
-	if (size <= 8)
-		return 0;
-	b = fls64(size - 1) - 3;
-	return min(b, SA_SIZE_BUCKETS - 1U);
-}
-
 static __always_inline void account_alloc(struct sa_cpu *c, unsigned int cls, size_t size)
 {
 	c->stats.cls_mallocs[cls]++;

@@ -170,6 +170,23 @@ static inline void *sa_link_encode(void *next, void *slot)
 #define SA_SIZE_BUCKETS		24
 
 /**
+ * sa_size_bucket() - histogram bucket of a requested size
+ * @size: bytes, at least 1
+ *
+ * Bucket 0 is 1..8 bytes, bucket b holds (4 << b, 8 << b]; the last one
+ * everything above.
+ */
+static inline unsigned int sa_size_bucket(size_t size)
+{
+	unsigned int b;
+
+	if (size <= 8)
+		return 0;
+	b = fls64(size - 1) - 3;
+	return min(b, SA_SIZE_BUCKETS - 1U);
+}
+
+/**
  * struct sa_cpu_stats - counters kept per CPU, written only by their CPU
  * @tiny_allocs: tiny objects allocated
  * @tiny_frees: tiny objects freed
@@ -242,7 +259,6 @@ unsigned int sa_cache_count(int cpu, unsigned int cls);
 unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_free(void);
-unsigned int sa_size_bucket(size_t size);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
 
 /* Tiny allocator (tiny.c). */

@@ -44,6 +44,7 @@
 			 __GFP_NOMEMALLOC | __GFP_MEMALLOC)
 
 unsigned int sa_chunk_order = 9;
+EXPORT_SYMBOL_IF_KUNIT(sa_chunk_order);
 
 static DEFINE_SPINLOCK(sa_heap_lock);
 static DEFINE_XARRAY_FLAGS(sa_chunk_xa, XA_FLAGS_LOCK_IRQ);
