@@ -15,19 +15,10 @@ bin=${1:-$here/../spanstat}
 fix=$here/fixtures
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spanstat-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
 pass=0
 fail=0
 prefix=""
-
-ok() { pass=$((pass + 1)); echo "ok   $prefix$*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $prefix$*"; }
-
-# check NAME COMMAND...: COMMAND must succeed
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
 
 # run ARGS...: run spanstat, output in $tmp/out and $tmp/err, status in $rc
 run() {
@@ -65,60 +56,6 @@ copy() {
 	rm -rf "$tmp/$1.copy"
 	cp -r "$fix/$1" "$tmp/$1.copy"
 	echo "$tmp/$1.copy"
-}
-
-# Flatten a fixture directory into sorted "path value" lines, the way
-# json_flat flattens spanstat --json; words are quoted, integers are not.
-fixture_flat() {
-	d=$1
-	{
-		awk 'NF { print "memstats." $1, $2 }' "$d/memstats"
-		for t in classes cpus sizes; do
-			awk -v t="$t" '
-			!NF { next }
-			!ncol { ncol = NF; for (i = 1; i <= NF; i++) col[i] = $i; next }
-			{
-				for (i = 1; i <= NF; i++)
-					print t "." (row + 0) "." col[i], \
-					      ($i ~ /^-?[0-9]+$/ ? $i : "\"" $i "\"")
-				row++
-			}' "$d/$t"
-		done
-		awk '
-		!NF { table = 1; next }
-		!table { print "pageheap." $1, $2; next }
-		!ncol { ncol = NF; for (i = 1; i <= NF; i++) col[i] = $i; next }
-		{
-			for (i = 1; i <= NF; i++)
-				print "pageheap.free_blocks." (row + 0) "." col[i], $i
-			row++
-		}' "$d/pageheap"
-	} | LC_ALL=C sort
-}
-
-json_flat() {
-	python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-assert sorted(d) == ["classes", "cpus", "memstats", "pageheap", "sizes"], sorted(d)
-def val(v):
-    if isinstance(v, bool) or not isinstance(v, (int, str)):
-        raise SystemExit("not an integer or a word: %r" % (v,))
-    return str(v) if isinstance(v, int) else "\"%s\"" % v
-def rows(prefix, lst):
-    for i, r in enumerate(lst):
-        for k, v in r.items():
-            print("%s.%d.%s %s" % (prefix, i, k, val(v)))
-for k, v in d["memstats"].items():
-    print("memstats.%s %s" % (k, val(v)))
-for t in ("classes", "cpus", "sizes"):
-    rows(t, d[t])
-for k, v in d["pageheap"].items():
-    if k == "free_blocks":
-        rows("pageheap.free_blocks", v)
-    else:
-        print("pageheap.%s %s" % (k, val(v)))
-' | LC_ALL=C sort
 }
 
 # jget EXPR: evaluate a python expression on d = the JSON in $tmp/out
