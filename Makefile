@@ -62,3 +62,4 @@ lint:
 	"$$(bash -c 'source scripts/lib.sh; sa_source_dir')/scripts/checkpatch.pl" --strict --no-tree -q \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
 		spanalloc/*.c spanalloc/*.h include/*.h kunit/*.c examples/*/*.c tests/harness/*/*.c
+-include bench/bench.mk

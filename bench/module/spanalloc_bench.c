@@ -965,6 +965,12 @@ static u64 probe_loop(int what, void *p, unsigned int n)
 			preempt_disable();
 			preempt_enable();
 			break;
+		case 5:
+			memset(p, 0, PAGE_SIZE);
+			break;
+		case 6:
+			clear_page(p);
+			break;
 		default:
 			barrier();
 		}
@@ -978,31 +984,34 @@ static int group_probe(void *unused)
 {
 	static const char *const names[] = {
 		"usable_size", "ksize", "irqsave+restore", "rcu_read_lock+unlock",
-		"preempt_disable+enable", "empty loop",
+		"preempt_disable+enable", "memset 4096", "clear_page 4096", "empty loop",
 	};
-	unsigned int n = 10000, r, w, i;
-	u64 v[6][MAX_ROUNDS];
+#define NPROBES ARRAY_SIZE(names)
+	unsigned int n = 2000, r, w, i;
+	u64 v[NPROBES][MAX_ROUNDS];
 	void *ps = spanalloc_alloc(64, GFP_KERNEL);
 	void *pk = kmalloc(64, GFP_KERNEL);
+	void *pg = (void *)__get_free_page(GFP_KERNEL);
 
-	if (ps && pk) {
+	if (ps && pk && pg) {
 		for (r = 0; r <= rounds; r++) {
-			for (w = 0; w < 6; w++) {
-				u64 c = probe_loop(w, w == 0 ? ps : pk, n);
+			for (w = 0; w < NPROBES; w++) {
+				u64 c = probe_loop(w, w == 0 ? ps : w >= 5 && w <= 6 ? pg : pk, n);
 
 				if (r)
 					v[w][r - 1] = per_op(c, n);
 			}
 			cond_resched();
 		}
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < NPROBES; i++)
 			emit("{\"seq\":%u,\"group\":\"probe\",\"wl\":\"%s\",\"size\":64,"
 			     "\"n\":%u,\"cycles\":" FXF "}", seq++, names[i], n,
 			     FX(median(v[i], rounds)));
 	}
 	spanalloc_free(ps);
 	kfree(pk);
-	return ps && pk ? 0 : -ENOMEM;
+	free_page((unsigned long)pg);
+	return ps && pk && pg ? 0 : -ENOMEM;
 }
 
 /* ---- control ---------------------------------------------------------- */
