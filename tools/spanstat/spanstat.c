@@ -382,7 +382,7 @@ static const char *const sizes_cols[] = {
 	"min_bytes", "max_bytes", "count", NULL
 };
 
-/* Which files a view needs: NEED_x must be there, WANT_x is optional. */
+/* The debugfs files, as bits of struct view::need and ::want. */
 enum {
 	F_MEMSTATS = 1 << 0,
 	F_CLASSES = 1 << 1,
