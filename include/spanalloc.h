@@ -36,6 +36,8 @@
  * @large_bytes: bytes of large objects (page heap and direct pages)
  * @metadata_bytes: bytes of spanalloc's own bookkeeping (span structs and
  *	per-CPU caches); not part of @heap_sys
+ * @corruptions: damage found by the debug checks (module parameter debug=):
+ *	writes after free, overflows into red zones
  *
  * The values are sums of per-CPU counters, exact when the system is quiet.
  * At quiescence heap_sys == heap_inuse + heap_idle.
@@ -56,6 +58,7 @@ struct spanalloc_memstats {
 	u64 central_free_bytes;
 	u64 large_bytes;
 	u64 metadata_bytes;
+	u64 corruptions;
 };
 
 void *spanalloc_alloc(size_t size, gfp_t gfp);

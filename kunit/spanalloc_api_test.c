@@ -389,10 +389,13 @@ static void multi_cpu_stress(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, th);
 	atomic_set(&ctx.running, ctx.nthreads);
 	init_completion(&ctx.done);
+	/* Every ring is ready before any thread can put into it. */
+	for (i = 0; i < ctx.nthreads; i++)
+		spin_lock_init(&ctx.rings[i].lock);
+	i = 0;
 	for_each_online_cpu(cpu) {
 		struct task_struct *t;
 
-		spin_lock_init(&ctx.rings[i].lock);
 		th[i].ctx = &ctx;
 		th[i].idx = i;
 		t = kthread_create(stress_fn, &th[i], "sa-stress/%d", cpu);

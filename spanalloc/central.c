@@ -142,6 +142,9 @@ static struct sa_span *new_span(unsigned int cls, gfp_t gfp)
 		return NULL;
 	span->cls = cls;
 	span->nfree = ci->objs;
+	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_POISON) &&
+	    cls != SA_CLASS_TINY)
+		memset(span->base, SA_POISON_FREE, PAGE_SIZE << ci->span_order);
 	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, gfp)) {
 		sa_heap_free_span(span);
 		return NULL;

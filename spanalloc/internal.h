@@ -14,6 +14,7 @@
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <kunit/visibility.h>
 #include <spanalloc.h>
 #include "sizeclasses.h"
@@ -195,6 +196,7 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @large_bytes: change of the bytes of live large objects made on this CPU
  *	(may be negative)
  * @bad_frees: frees refused
+ * @corruptions: damage found by the debug checks (poison, red zone)
  * @refills: batches fetched from central lists (each also served one
  *	allocation; every other small allocation was a fast-path hit)
  * @flushes: batches returned to central lists
@@ -209,7 +211,7 @@ static inline unsigned int sa_size_bucket(size_t size)
 struct sa_cpu_stats {
 	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
 	s64 large_bytes;
-	u64 bad_frees;
+	u64 bad_frees, corruptions;
 	u64 refills, flushes;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
@@ -282,6 +284,21 @@ extern bool sa_report_bad_frees;
 
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
+
+/* Debug mode (debug.c). */
+#define SA_DEBUG_POISON		BIT(0)
+#define SA_DEBUG_REDZONE	BIT(1)
+#define SA_POISON_FREE		0x6b
+#define SA_REDZONE		0xbb
+#define SA_DEBUG_EXTRA		16	/* red zone (at least 8) + trailer */
+DECLARE_STATIC_KEY_FALSE(sa_debug_key);
+extern unsigned int sa_debug_flags;
+void sa_debug_init(void);
+size_t sa_debug_size(size_t size);
+void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp);
+bool sa_debug_on_free(void *p, unsigned int cls);
+size_t sa_debug_usable(const void *p, unsigned int cls);
+int sa_debug_set(unsigned int flags);
 
 /* debugfs (debugfs.c). */
 void sa_debugfs_init(void);

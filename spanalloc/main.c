@@ -73,6 +73,12 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long call
 	if (unlikely(size > SPANALLOC_MAX_SMALL_SIZE)) {
 		p = large_alloc(size, gfp);
 		given = p ? spanalloc_usable_size(p) : 0;
+	} else if (static_branch_unlikely(&sa_debug_key)) {
+		cls = sa_size_class(sa_debug_size(size));
+		given = sa_classes[cls].size;
+		p = sa_cache_alloc(cls, size, gfp);
+		if (p)
+			sa_debug_on_alloc(p, cls, size, gfp);
 	} else {
 		cls = sa_size_class(size);
 		given = sa_classes[cls].size;
@@ -231,8 +237,12 @@ void spanalloc_free(const void *p)
 				    p, sa_classes[cls].size);
 			return;
 		}
-		if (want_init_on_free())
+		if (static_branch_unlikely(&sa_debug_key)) {
+			if (!sa_debug_on_free((void *)p, cls))
+				return;
+		} else if (want_init_on_free()) {
 			memset((void *)p, 0, sa_classes[cls].size);
+		}
 		sa_cache_free(cls, (void *)p);
 		return;
 	}
@@ -267,7 +277,11 @@ size_t spanalloc_usable_size(const void *p)
 	if (span->kind == SA_SPAN_SMALL) {
 		if (span->cls == SA_CLASS_TINY)
 			return sa_tiny_usable(span, p);
-		return small_obj_start(span, p) ? sa_classes[span->cls].size : 0;
+		if (!small_obj_start(span, p))
+			return 0;
+		if (static_branch_unlikely(&sa_debug_key))
+			return sa_debug_usable(p, span->cls);
+		return sa_classes[span->cls].size;
 	}
 	return p == span->base ? (size_t)span->npages << PAGE_SHIFT : 0;
 }
@@ -384,6 +398,7 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 		ms->tiny_allocs += st->tiny_allocs;
 		ms->large_allocs += st->large_allocs;
 		ms->bad_frees += st->bad_frees;
+		ms->corruptions += st->corruptions;
 		ms->mallocs += st->tiny_allocs + st->large_allocs;
 		ms->frees += st->tiny_frees + st->large_frees;
 		large_live += st->large_allocs - st->large_frees;
@@ -478,6 +493,7 @@ static int __init spanalloc_init(void)
 	if (ret)
 		return ret;
 	sa_central_init();
+	sa_debug_init();
 	ret = sa_cpu_cache_init();
 	if (ret) {
 		sa_heap_exit();

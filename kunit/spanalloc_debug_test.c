@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for spanalloc's debug mode (spanalloc/debug.c): each check is
+ * shown to catch the fault it is for. The suite switches poison and red
+ * zones on for its cases (on a drained, empty heap) and off afterwards.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "sa_test.h"
+
+static int debug_case_init(struct kunit *test)
+{
+	int ret = sa_test_case_init(test);
+
+	if (ret)
+		return ret;
+	return sa_debug_set(SA_DEBUG_POISON | SA_DEBUG_REDZONE);
+}
+
+static void debug_case_exit(struct kunit *test)
+{
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_debug_set(0), 0);
+	sa_test_case_exit(test);
+}
+
+static void usable_size_is_the_request(struct kunit *test)
+{
+	u8 *p = spanalloc_alloc(100, GFP_KERNEL);
+	struct sa_span *span;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p), 100);
+	span = sa_span_of(p);
+	KUNIT_ASSERT_NOT_NULL(test, span);
+	/* 100 bytes plus red zone and trailer come from the 120-byte class or up. */
+	KUNIT_EXPECT_GE(test, sa_class_size(span->cls), 100 + SA_DEBUG_EXTRA);
+	KUNIT_EXPECT_EQ(test, p[100], SA_REDZONE);
+	spanalloc_free(p);
+}
+
+static void overflow_into_red_zone(struct kunit *test)
+{
+	u64 corrupt = sa_test_stats().corruptions;
+	u8 *p = spanalloc_alloc(100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 1, 100);
+	spanalloc_free(p);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt);
+
+	p = spanalloc_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	p[101] = 0;			/* one byte past the end, plus one */
+	spanalloc_free(p);
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 1);
+}
+
+static void write_after_free(struct kunit *test)
+{
+	u64 corrupt = sa_test_stats().corruptions;
+	u8 *p, *q;
+
+	migrate_disable();
+	p = spanalloc_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	spanalloc_free(p);
+	/* Freed objects are poisoned past the first word. */
+	KUNIT_EXPECT_EQ(test, p[8], SA_POISON_FREE);
+	KUNIT_EXPECT_EQ(test, p[150], SA_POISON_FREE);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	p[50] = 0x42;			/* use after free */
+	q = spanalloc_alloc(200, GFP_KERNEL);	/* the same object, from the top */
+	WRITE_ONCE(sa_report_bad_frees, true);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 1);
+	spanalloc_free(q);
+}
+
+static void double_free_tagged(struct kunit *test)
+{
+	u64 bad = sa_test_stats().bad_frees;
+	void *p, *q, *a, *b;
+
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	q = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	spanalloc_free(p);
+	spanalloc_free(q);
+	/* p is not on top of the cache: only the trailer tag can catch this. */
+	WRITE_ONCE(sa_report_bad_frees, false);
+	spanalloc_free(p);
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+	a = spanalloc_alloc(64, GFP_KERNEL);
+	b = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	spanalloc_free(a);
+	spanalloc_free(b);
+}
+
+static void clean_use_reports_nothing(struct kunit *test)
+{
+	struct spanalloc_memstats before = sa_test_stats();
+	size_t size;
+
+	for (size = 1; size <= SPANALLOC_MAX_SMALL_SIZE; size = size * 3 / 2 + 1) {
+		u8 *p = spanalloc_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p), size);
+		memset(p, 0x11, size);
+		spanalloc_free(p);
+	}
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, before.corruptions);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, before.bad_frees);
+}
+
+static struct kunit_case debug_cases[] = {
+	KUNIT_CASE(usable_size_is_the_request),
+	KUNIT_CASE(overflow_into_red_zone),
+	KUNIT_CASE(write_after_free),
+	KUNIT_CASE(double_free_tagged),
+	KUNIT_CASE(clean_use_reports_nothing),
+	{}
+};
+
+static struct kunit_suite debug_suite = {
+	.name = "spanalloc_debug",
+	.init = debug_case_init,
+	.exit = debug_case_exit,
+	.test_cases = debug_cases,
+};
+
+kunit_test_suite(debug_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for spanalloc's debug mode");

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debug.c - spanalloc's debug mode for small objects (module parameter
+ * debug=, like slub_debug).
+ *
+ * What it does, per flag:
+ *   SA_DEBUG_POISON (1): freed objects are filled with SA_POISON_FREE and
+ *     new spans are born poisoned; an allocation checks the poison and
+ *     reports a write after free with the object, its class and the offset
+ *     of the first changed byte. The first word is not checked: the central
+ *     list links free objects through it (and checks that link itself).
+ *   SA_DEBUG_REDZONE (2): a request of n bytes gets an object of the class
+ *     for n + SA_DEBUG_EXTRA bytes: n bytes for the caller, a red zone of
+ *     SA_REDZONE bytes after them, and a trailer word in the object's last 8
+ *     bytes holding the requested size and an allocated/free tag. A free
+ *     checks the red zone (overflow reported with the offset) and the tag:
+ *     a second free of the object is refused and counted in bad_frees.
+ *     spanalloc_usable_size() returns n.
+ * Tiny and large objects are not covered. Reports are pr_err plus a WARN
+ * (unless report_bad_frees is off) and are counted in the corruptions
+ * counter; the allocator state is left intact.
+ *
+ * Locking: none; it works on one object owned by the caller. It is off the
+ * fast path entirely unless enabled (a static key).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include "internal.h"
+
+static unsigned int debug;
+module_param(debug, uint, 0444);
+MODULE_PARM_DESC(debug,
+		 "Debug checks of small objects: 1 poison freed objects, 2 red zones and double-free tags (default 0)");
+
+DEFINE_STATIC_KEY_FALSE(sa_debug_key);
+unsigned int sa_debug_flags;
+
+#define TRAILER_TAG_MASK	GENMASK_ULL(63, 32)
+#define TRAILER_ALLOC		(0xa110c8edULL << 32)
+#define TRAILER_FREE		(0xf4eef4eeULL << 32)
+
+static inline u64 *trailer(void *p, unsigned int osize)
+{
+	return p + osize - sizeof(u64);
+}
+
+/* First byte in [from, to) of @p that is not @c, or @to. */
+static size_t first_not(const u8 *p, size_t from, size_t to, u8 c)
+{
+	const u8 *bad = memchr_inv(p + from, c, to - from);
+
+	return bad ? bad - p : to;
+}
+
+static void report(const char *what, void *p, unsigned int osize, size_t off)
+{
+	this_cpu_inc(sa_cpus->stats.corruptions);
+	pr_err("%s in %u-byte object %p at offset %zu\n", what, osize, p, off);
+	print_hex_dump(KERN_ERR, "spanalloc: ", DUMP_PREFIX_OFFSET, 16, 1,
+		       p, min(osize, 64U), false);
+	WARN_ONCE(READ_ONCE(sa_report_bad_frees), "spanalloc: %s\n", what);
+}
+
+/**
+ * sa_debug_size() - bytes to ask the size classes for a request of @size
+ * @size: bytes requested
+ */
+size_t sa_debug_size(size_t size)
+{
+	if ((sa_debug_flags & SA_DEBUG_REDZONE) &&
+	    size <= SPANALLOC_MAX_SMALL_SIZE - SA_DEBUG_EXTRA)
+		return size + SA_DEBUG_EXTRA;
+	return size;
+}
+
+/**
+ * sa_debug_on_alloc() - check and prepare a small object being handed out
+ * @p: the object
+ * @cls: its class
+ * @size: bytes requested
+ * @gfp: allocation flags (for zeroing)
+ */
+void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp)
+{
+	unsigned int osize = sa_classes[cls].size;
+	bool rz = (sa_debug_flags & SA_DEBUG_REDZONE) && size + SA_DEBUG_EXTRA <= osize;
+	size_t end = rz ? osize - sizeof(u64) : osize, off;
+
+	if (sa_debug_flags & SA_DEBUG_POISON) {
+		off = first_not(p, sizeof(void *), end, SA_POISON_FREE);
+		if (off < end)
+			report("write after free", p, osize, off);
+	}
+	if (want_init_on_alloc(gfp))
+		memset(p, 0, rz ? size : osize);
+	if (rz) {
+		memset(p + size, SA_REDZONE, end - size);
+		*trailer(p, osize) = TRAILER_ALLOC | size;
+	}
+}
+
+/**
+ * sa_debug_on_free() - check a small object being freed
+ * @p: the object (the start of an object of class @cls)
+ * @cls: its class
+ *
+ * Return: false if the free must be refused (a double free).
+ */
+bool sa_debug_on_free(void *p, unsigned int cls)
+{
+	unsigned int osize = sa_classes[cls].size;
+	size_t end = osize, size, off;
+	u64 t;
+
+	if (sa_debug_flags & SA_DEBUG_REDZONE) {
+		t = *trailer(p, osize);
+		if ((t & TRAILER_TAG_MASK) == TRAILER_FREE) {
+			sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
+			return false;
+		}
+		end = osize - sizeof(u64);
+		size = t & ~TRAILER_TAG_MASK;
+		if ((t & TRAILER_TAG_MASK) != TRAILER_ALLOC || size > end) {
+			report("overflow over the trailer", p, osize, end);
+		} else {
+			off = first_not(p, size, end, SA_REDZONE);
+			if (off < end)
+				report("overflow into the red zone", p, osize, off);
+		}
+		*trailer(p, osize) = TRAILER_FREE;
+	}
+	if (sa_debug_flags & SA_DEBUG_POISON)
+		memset(p, SA_POISON_FREE, end);
+	else if (want_init_on_free())
+		memset(p, 0, end);
+	return true;
+}
+
+/**
+ * sa_debug_usable() - usable bytes of a small object under debug mode
+ * @p: the object
+ * @cls: its class
+ */
+size_t sa_debug_usable(const void *p, unsigned int cls)
+{
+	unsigned int osize = sa_classes[cls].size;
+	u64 t;
+
+	if (!(sa_debug_flags & SA_DEBUG_REDZONE))
+		return osize;
+	t = *trailer((void *)p, osize);
+	if ((t & TRAILER_TAG_MASK) != TRAILER_ALLOC)
+		return 0;
+	return t & ~TRAILER_TAG_MASK;
+}
+
+/**
+ * sa_debug_set() - switch debug checks on or off on an empty heap
+ * @flags: SA_DEBUG_* flags
+ *
+ * The red zone changes object layout, so it can only change when no object
+ * is live and every cache is drained (the KUnit debug suite uses this; the
+ * module parameter sets it at load).
+ * Context: process context. Return: 0, or -EBUSY if objects are live.
+ */
+int sa_debug_set(unsigned int flags)
+{
+	struct spanalloc_memstats ms;
+
+	spanalloc_drain();
+	spanalloc_read_memstats(&ms);
+	if (ms.live_objects)
+		return -EBUSY;
+	sa_debug_flags = flags;
+	if (flags)
+		static_branch_enable(&sa_debug_key);
+	else
+		static_branch_disable(&sa_debug_key);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_debug_set);
+
+void sa_debug_init(void)
+{
+	if (debug & ~(SA_DEBUG_POISON | SA_DEBUG_REDZONE))
+		pr_warn("debug=%#x: unknown flags ignored\n", debug);
+	sa_debug_flags = debug & (SA_DEBUG_POISON | SA_DEBUG_REDZONE);
+	if (sa_debug_flags) {
+		static_branch_enable(&sa_debug_key);
+		pr_info("debug checks on: %s%s\n",
+			sa_debug_flags & SA_DEBUG_POISON ? "poison " : "",
+			sa_debug_flags & SA_DEBUG_REDZONE ? "redzone" : "");
+	}
+}
