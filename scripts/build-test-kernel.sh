@@ -50,9 +50,20 @@ while IFS= read -r line; do
 done < "$SA_ROOT/kunit/test.config"
 [[ $bad -eq 0 ]] || sa_die "kunit/test.config has options olddefconfig dropped (missing dependency?)"
 
-make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" bzImage modules_prepare
-# modules_prepare leaves no Module.symvers; `make modules` writes it.
-make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" modules
+# The full make output goes to a log; VERBOSE=1 shows it.
+blog="$out.build.log"
+sa_log "make -j$SA_JOBS bzImage modules_prepare modules (log: $blog)"
+build() {
+	# modules_prepare leaves no Module.symvers; `make modules` writes it.
+	make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" bzImage modules_prepare &&
+		make -C "$src" O="$out" ARCH=x86_64 -j"$SA_JOBS" modules
+}
+if [[ "${VERBOSE:-0}" == 1 ]]; then
+	build 2>&1 | tee "$blog"
+elif ! build >"$blog" 2>&1; then
+	tail -n 60 "$blog" >&2
+	sa_die "test kernel build failed (full log: $blog)"
+fi
 [[ -f "$out/Module.symvers" ]] || sa_die "no Module.symvers after make modules"
 touch "$out/.built"
 sa_log "built in $(( $(date +%s) - start ))s: $out/arch/x86/boot/bzImage"
