@@ -76,10 +76,22 @@ fail() { # exit-code reason
 	exit "$1"
 }
 
+# Setup is quick and quiet when everything is cached; its output is shown
+# only when it fails.
+run_setup() {
+	local out
+	out="$(mktemp)"
+	if ! "$SA_ROOT/scripts/setup.sh" "$@" >"$out" 2>&1; then
+		cat "$out" >&2
+		rm -f "$out"
+		fail 2 "scripts/setup.sh $* failed"
+	fi
+	rm -f "$out"
+}
+
 case "$kernel" in
 stock)
-	"$SA_ROOT/scripts/setup.sh" deps stock initramfs >/dev/null 2>&1 ||
-		"$SA_ROOT/scripts/setup.sh" deps stock initramfs || fail 2 "setup failed"
+	run_setup deps stock initramfs
 	kver="$(sa_stock_version)"
 	kid="stock-$kver"
 	kdir="$(sa_stock_kdir)"
@@ -89,8 +101,7 @@ test)
 	if [[ ! -f "$(sa_test_kernel_dir)/.built" ]]; then
 		sa_log "test kernel not built yet: building it (about 8 minutes on 2 cores)"
 	fi
-	"$SA_ROOT/scripts/setup.sh" deps test initramfs >/dev/null 2>&1 ||
-		"$SA_ROOT/scripts/setup.sh" deps test initramfs || fail 2 "setup failed"
+	run_setup deps test initramfs
 	kdir="$(sa_test_kernel_dir)"
 	kid="test-$(basename "$kdir")"
 	vmlinuz="$kdir/arch/x86/boot/bzImage"
