@@ -38,6 +38,7 @@
  *	per-CPU caches); not part of @heap_sys
  * @corruptions: damage found by the debug checks (module parameter debug=):
  *	writes after free, overflows into red zones
+ * @shrinks: times the kernel's shrinker made spanalloc give memory back
  *
  * The values are sums of per-CPU counters, exact when the system is quiet.
  * At quiescence heap_sys == heap_inuse + heap_idle.
@@ -59,6 +60,7 @@ struct spanalloc_memstats {
 	u64 large_bytes;
 	u64 metadata_bytes;
 	u64 corruptions;
+	u64 shrinks;
 };
 
 void *spanalloc_alloc(size_t size, gfp_t gfp);

@@ -27,6 +27,8 @@ static inline int sa_test_case_init(struct kunit *test)
 
 	if (!live)
 		return -ENOMEM;
+	/* The background scavenger would flush caches under the case's feet. */
+	sa_scavenger_pause(true);
 	spanalloc_drain();
 	*live = sa_test_stats().live_objects;
 	test->priv = live;
@@ -40,15 +42,18 @@ static inline void sa_test_case_exit(struct kunit *test)
 
 	KUNIT_EXPECT_EQ_MSG(test, sa_test_stats().live_objects, *live,
 			    "the case left live objects behind");
+	sa_scavenger_pause(false);
 }
 
-/* Sum one counter of struct sa_cpu_stats over every CPU. */
-#define sa_test_cpu_sum(field) ({					\
-	u64 __o, __b, __sum = 0;					\
-	int __cpu;							\
-	for_each_possible_cpu(__cpu)					\
-		__sum += sa_read_cpu_stats(__cpu, &__o, &__b)->field;	\
-	__sum;								\
-})
+/* Sum over every CPU the u64 counter at @off in struct sa_cpu_stats. */
+static inline u64 sa_test_cpu_sum(size_t off)
+{
+	u64 o, b, sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(const u64 *)((const char *)sa_read_cpu_stats(cpu, &o, &b) + off);
+	return sum;
+}
 
 #endif /* _SA_TEST_H */

@@ -7,6 +7,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include "sa_test.h"
 
 static struct sa_heap_stats heap(void)
@@ -73,12 +75,12 @@ static void chunk_release(struct kunit *test)
 	span = sa_heap_alloc_span(2, false, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, span);
 	/* A chunk with a live span is not released. */
-	KUNIT_EXPECT_EQ(test, sa_heap_release_free(0), 0);
+	KUNIT_EXPECT_EQ(test, sa_heap_release_free(0, 0), 0);
 	KUNIT_EXPECT_EQ(test, heap().chunks, 1);
 	sa_heap_free_span(span);
 	/* keep = 1 keeps the now free chunk, keep = 0 gives it back. */
-	KUNIT_EXPECT_EQ(test, sa_heap_release_free(1), 0);
-	KUNIT_EXPECT_EQ(test, sa_heap_release_free(0), PAGE_SIZE << sa_chunk_order);
+	KUNIT_EXPECT_EQ(test, sa_heap_release_free(1, 0), 0);
+	KUNIT_EXPECT_EQ(test, sa_heap_release_free(0, 0), PAGE_SIZE << sa_chunk_order);
 	KUNIT_EXPECT_EQ(test, heap().chunks, 0);
 	KUNIT_EXPECT_EQ(test, heap().sys, 0);
 	KUNIT_EXPECT_EQ(test, heap().released - released, PAGE_SIZE << sa_chunk_order);
@@ -178,6 +180,36 @@ static void foreign_pointers(struct kunit *test)
 	kfree(k);
 }
 
+static void scavenger_returns_idle_memory(struct kunit *test)
+{
+	struct spanalloc_memstats ms;
+	unsigned int i, n = 3072;
+	unsigned long t0;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < n; i++) {
+		p[i] = spanalloc_alloc(1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < n; i++)
+		spanalloc_free(p[i]);
+	ms = sa_test_stats();
+	KUNIT_EXPECT_GE(test, ms.heap_sys, (u64)n * 1024);
+	/* Quiet now: within two periods (1 s each) everything is back. */
+	t0 = jiffies;
+	sa_scavenger_pause(false);
+	while (sa_test_stats().heap_sys && time_before(jiffies, t0 + 5 * HZ))
+		msleep(50);
+	sa_scavenger_pause(true);
+	kunit_info(test, "scavenged in %u ms", jiffies_to_msecs(jiffies - t0));
+	KUNIT_EXPECT_LE(test, jiffies_to_msecs(jiffies - t0), 2500);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_sys, 0);
+	KUNIT_EXPECT_GE(test, sa_test_stats().heap_released - ms.heap_released, (u64)n * 1024);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().cpu_cached_bytes, 0);
+}
+
 static struct kunit_case page_heap_cases[] = {
 	KUNIT_CASE(buddy_split_and_coalesce),
 	KUNIT_CASE(buddy_natural_alignment),
@@ -186,6 +218,7 @@ static struct kunit_case page_heap_cases[] = {
 	KUNIT_CASE(large_double_free_refused),
 	KUNIT_CASE(direct_objects),
 	KUNIT_CASE(foreign_pointers),
+	KUNIT_CASE_SLOW(scavenger_returns_idle_memory),
 	{}
 };
 

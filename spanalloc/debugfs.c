@@ -60,6 +60,7 @@ static int memstats_show(struct seq_file *m, void *v)
 	SHOW(large_bytes);
 	SHOW(metadata_bytes);
 	SHOW(corruptions);
+	SHOW(shrinks);
 #undef SHOW
 	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
 	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);

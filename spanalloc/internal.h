@@ -17,6 +17,7 @@
 #include <linux/jump_label.h>
 #include <kunit/visibility.h>
 #include <spanalloc.h>
+#include "compat.h"
 #include "sizeclasses.h"
 
 /*
@@ -87,6 +88,7 @@ struct sa_span {
  * @page: first page (order sa_chunk_order, not compound)
  * @pfn: page frame number of @page
  * @free_pages: pages of this chunk on the buddy free lists
+ * @free_since: jiffies when the chunk last became wholly free
  * @span_of: per page, the span it belongs to, or NULL
  * @free_order: per page, order of the free buddy block it heads, or 0xff
  */
@@ -98,6 +100,7 @@ struct sa_chunk {
 	struct page *page;
 	unsigned long pfn;
 	unsigned int free_pages;
+	unsigned long free_since;
 	struct sa_span **span_of;
 	u8 free_order[];
 };
@@ -111,7 +114,7 @@ void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp);
 void sa_heap_free_direct(struct sa_span *span);
 struct sa_span *sa_span_of(const void *p);
-unsigned long sa_heap_release_free(unsigned int keep);
+unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle);
 
 /**
  * struct sa_heap_stats - page heap counters, read under the heap lock
@@ -197,6 +200,7 @@ static inline unsigned int sa_size_bucket(size_t size)
  *	(may be negative)
  * @bad_frees: frees refused
  * @corruptions: damage found by the debug checks (poison, red zone)
+ * @shrinks: times the shrinker gave memory back
  * @refills: batches fetched from central lists (each also served one
  *	allocation; every other small allocation was a fast-path hit)
  * @flushes: batches returned to central lists
@@ -211,7 +215,7 @@ static inline unsigned int sa_size_bucket(size_t size)
 struct sa_cpu_stats {
 	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
 	s64 large_bytes;
-	u64 bad_frees, corruptions;
+	u64 bad_frees, corruptions, shrinks;
 	u64 refills, flushes;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
@@ -284,6 +288,11 @@ extern bool sa_report_bad_frees;
 
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
+
+/* Shrinker and background scavenger (reclaim.c). */
+int sa_reclaim_init(void);
+void sa_reclaim_exit(void);
+void sa_scavenger_pause(bool pause);
 
 /* Debug mode (debug.c). */
 #define SA_DEBUG_POISON		BIT(0)

@@ -399,6 +399,7 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 		ms->large_allocs += st->large_allocs;
 		ms->bad_frees += st->bad_frees;
 		ms->corruptions += st->corruptions;
+		ms->shrinks += st->shrinks;
 		ms->mallocs += st->tiny_allocs + st->large_allocs;
 		ms->frees += st->tiny_frees + st->large_frees;
 		large_live += st->large_allocs - st->large_frees;
@@ -444,7 +445,7 @@ void spanalloc_drain(void)
 	might_sleep();
 	sa_cache_drain_all();
 	sa_central_release_empty();
-	sa_heap_release_free(0);
+	sa_heap_release_free(0, 0);
 }
 EXPORT_SYMBOL_GPL(spanalloc_drain);
 
@@ -499,6 +500,14 @@ static int __init spanalloc_init(void)
 		sa_heap_exit();
 		return ret;
 	}
+	ret = sa_reclaim_init();
+	if (ret) {
+		sa_cpu_cache_exit();
+		sa_central_exit();
+		sa_heap_exit();
+		sa_cpu_cache_free();
+		return ret;
+	}
 	sa_debugfs_init();
 	pr_info("%u size classes up to %u bytes, %lu KiB chunks, %u KiB per CPU cache\n",
 		SA_NR_CLASSES - 1, SPANALLOC_MAX_SMALL_SIZE,
@@ -509,6 +518,7 @@ static int __init spanalloc_init(void)
 static void __exit spanalloc_exit(void)
 {
 	sa_debugfs_exit();
+	sa_reclaim_exit();
 	sa_cpu_cache_exit();
 	report_leaks();
 	sa_heap_free_all_large(large_free);

@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <linux/vmalloc.h>
+#include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/log2.h>
 #include "internal.h"
@@ -136,6 +137,8 @@ static void buddy_free(struct sa_chunk *ch, unsigned int idx, unsigned int order
 		order++;
 	}
 	block_push(ch, idx, order);
+	if (order == sa_chunk_order)
+		ch->free_since = jiffies;
 }
 
 /* Free pages [idx, idx + n) of @ch as maximal aligned blocks. Under lock. */
@@ -267,11 +270,14 @@ static void chunk_free_rcu(struct rcu_head *head)
 	kfree(ch);
 }
 
-/*
- * Give wholly free chunks back to the kernel, keeping @keep of them.
- * Returns the bytes released.
+/**
+ * sa_heap_release_free() - give wholly free chunks back to the kernel
+ * @keep: wholly free chunks to keep
+ * @idle: only chunks wholly free for at least this many jiffies (0: all)
+ *
+ * Context: any. Return: the bytes released.
  */
-unsigned long sa_heap_release_free(unsigned int keep)
+unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 {
 	struct sa_chunk *ch, *tmp;
 	LIST_HEAD(release);
@@ -282,7 +288,7 @@ unsigned long sa_heap_release_free(unsigned int keep)
 	list_for_each_entry_safe(ch, tmp, &sa_chunks, link) {
 		if (ch->free_pages != chunk_pages())
 			continue;
-		if (kept < keep) {
+		if (kept < keep || (idle && time_before(jiffies, ch->free_since + idle))) {
 			kept++;
 			continue;
 		}
@@ -579,7 +585,7 @@ int sa_heap_init(void)
 /* Called at unload after every span was freed: give back every chunk. */
 void sa_heap_exit(void)
 {
-	sa_heap_release_free(0);
+	sa_heap_release_free(0, 0);
 	rcu_barrier();
 	WARN(!list_empty(&sa_chunks), "spanalloc: chunks still in use at exit\n");
 	kmem_cache_destroy(sa_span_cache);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels spanalloc builds against (Debian 12's
+ * 6.1 and the backported 6.12). Each is keyed on a macro the newer headers
+ * define (checkpatch rejects LINUX_VERSION_CODE tests); the comment names
+ * the version. Only what spanalloc uses; no copies of kernel code.
+ */
+#ifndef _SPANALLOC_COMPAT_H
+#define _SPANALLOC_COMPAT_H
+
+#include <linux/log2.h>
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+
+/*
+ * 6.8 renamed MAX_ORDER to MAX_PAGE_ORDER, and before 6.4 MAX_ORDER was
+ * one past the largest order; MAX_ORDER_NR_PAGES always means the largest.
+ */
+#ifndef MAX_PAGE_ORDER
+#define MAX_PAGE_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+#endif
+
+/* struct_size_t() appeared in 6.5. */
+#ifndef struct_size_t
+#define struct_size_t(type, member, count) \
+	struct_size((type *)NULL, member, count)
+#endif
+
+/* Shrinkers are allocated by the core since 6.7 (SHRINKER_ALLOCATED). */
+static inline struct shrinker *
+sa_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+#ifdef SHRINKER_ALLOCATED
+	struct shrinker *s = shrinker_alloc(0, "spanalloc");
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+	return s;
+#else
+	static struct shrinker s = { .seeks = DEFAULT_SEEKS };
+
+	s.count_objects = count;
+	s.scan_objects = scan;
+	return register_shrinker(&s, "spanalloc") ? NULL : &s;
+#endif
+}
+
+static inline void sa_shrinker_destroy(struct shrinker *s)
+{
+#ifdef SHRINKER_ALLOCATED
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+#endif
+}
+
+#endif /* _SPANALLOC_COMPAT_H */

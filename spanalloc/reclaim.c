@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reclaim.c - giving memory back: a shrinker for memory pressure and a
+ * background scavenger for idle memory (Go's scavenger, the kernel's way).
+ *
+ * What it does:
+ *   - the shrinker counts the pages spanalloc holds without a live object
+ *     (CPU caches, free objects and empty spans of the central lists, free
+ *     pages of the page heap) and, asked to scan, flushes every CPU cache,
+ *     returns empty spans to the page heap and wholly free chunks to the
+ *     kernel;
+ *   - the scavenger, a delayed work item every scavenge_ms, gives back the
+ *     chunks that stayed wholly free for a whole period, keeping
+ *     scavenge_reserve_kib of them; and when nothing was allocated or freed
+ *     for a whole period it flushes the CPU caches and gives back every
+ *     free chunk beyond the reserve, so memory freed after a burst is back
+ *     with the kernel within two periods.
+ *
+ * Locking: none of its own; it calls the levels' own drain functions from
+ * process context (a workqueue, or the reclaiming task).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/workqueue.h>
+#include <linux/jiffies.h>
+#include "internal.h"
+
+static unsigned int scavenge_ms = 1000;
+static unsigned int scavenge_reserve_kib;
+static struct shrinker *sa_shrinker;
+static bool sa_scavenger_on;
+static bool sa_scavenger_paused;
+static struct delayed_work sa_scavenge_work;
+static u64 sa_last_ops;
+
+static int scavenge_ms_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	/* Apply a new period now (the work re-arms itself with it). */
+	if (!ret && READ_ONCE(sa_scavenger_on))
+		mod_delayed_work(system_wq, &sa_scavenge_work, 0);
+	return ret;
+}
+
+static const struct kernel_param_ops scavenge_ms_ops = {
+	.set = scavenge_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(scavenge_ms, &scavenge_ms_ops, &scavenge_ms, 0644);
+MODULE_PARM_DESC(scavenge_ms,
+		 "Period of the scavenger; memory idle that long goes back to the kernel; 0 = off (default 1000)");
+module_param(scavenge_reserve_kib, uint, 0644);
+MODULE_PARM_DESC(scavenge_reserve_kib,
+		 "KiB of wholly free chunks the scavenger keeps (default 0)");
+
+static unsigned long sa_reclaimable_pages(void)
+{
+	struct spanalloc_memstats ms;
+
+	spanalloc_read_memstats(&ms);
+	return (ms.heap_idle + ms.cpu_cached_bytes + ms.central_free_bytes) >> PAGE_SHIFT;
+}
+
+static unsigned long sa_count(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long n = sa_reclaimable_pages();
+
+	return n ? n : SHRINK_EMPTY;
+}
+
+static unsigned long sa_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	u64 released;
+
+	/* Flushing CPU caches sends IPIs: only from a context that may wait. */
+	if (!gfpflags_allow_blocking(sc->gfp_mask) || irqs_disabled())
+		return SHRINK_STOP;
+	sa_cache_drain_all();
+	sa_central_release_empty();
+	released = sa_heap_release_free(0, 0);
+	this_cpu_inc(sa_cpus->stats.shrinks);
+	return released >> PAGE_SHIFT;
+}
+
+/* Allocations plus frees so far, to tell whether spanalloc was idle. */
+static u64 sa_ops(void)
+{
+	struct spanalloc_memstats ms;
+
+	spanalloc_read_memstats(&ms);
+	return ms.mallocs + ms.frees;
+}
+
+static void sa_scavenge(struct work_struct *work)
+{
+	unsigned int period = READ_ONCE(scavenge_ms);
+	unsigned int keep;
+	u64 ops;
+
+	if (!period)
+		return;
+	if (READ_ONCE(sa_scavenger_paused))
+		goto again;
+	ops = sa_ops();
+	keep = (READ_ONCE(scavenge_reserve_kib) << 10) >> (PAGE_SHIFT + sa_chunk_order);
+	if (ops == sa_last_ops) {
+		/*
+		 * Quiet for a whole period: what the caches and free chunks
+		 * hold has been idle that long too.
+		 */
+		sa_cache_drain_all();
+		sa_central_release_empty();
+		sa_heap_release_free(keep, 0);
+	} else {
+		sa_heap_release_free(keep, msecs_to_jiffies(period));
+	}
+	sa_last_ops = ops;
+again:
+	schedule_delayed_work(&sa_scavenge_work, msecs_to_jiffies(period));
+}
+
+/**
+ * sa_scavenger_pause() - hold the scavenger off (KUnit cases that count
+ * what the caches and the heap hold)
+ * @pause: true to hold it off, false to let it run again
+ *
+ * Context: process context; waits for a running pass to finish.
+ */
+void sa_scavenger_pause(bool pause)
+{
+	WRITE_ONCE(sa_scavenger_paused, pause);
+	if (pause)
+		flush_delayed_work(&sa_scavenge_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_scavenger_pause);
+
+int sa_reclaim_init(void)
+{
+	INIT_DELAYED_WORK(&sa_scavenge_work, sa_scavenge);
+	sa_shrinker = sa_shrinker_create(sa_count, sa_scan);
+	if (!sa_shrinker)
+		return -ENOMEM;
+	WRITE_ONCE(sa_scavenger_on, true);
+	schedule_delayed_work(&sa_scavenge_work, msecs_to_jiffies(scavenge_ms ?: 1000));
+	return 0;
+}
+
+void sa_reclaim_exit(void)
+{
+	WRITE_ONCE(sa_scavenger_on, false);
+	sa_shrinker_destroy(sa_shrinker);
+	cancel_delayed_work_sync(&sa_scavenge_work);
+}
