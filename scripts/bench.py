@@ -7,6 +7,7 @@
                                       guest console log -> results JSON
   bench.py table JSON...              the table, geomeans and targets
   bench.py plot JSON...               PNG charts with gnuplot into bench/results/
+  bench.py readme JSON...             rewrite the results section of bench/README.md
 
 Only ratios of figures from the same boot mean anything: under QEMU TCG the
 absolute cycle counts are inflated and uneven.
@@ -86,7 +87,7 @@ def hist2h(path, out):
 BENCH_RE = re.compile(r"BENCH (\{.*\})\s*$")
 
 
-def parse(log, out, accel, vcpus, kernel, append):
+def parse(log, out, accel, vcpus, kernel, append, rev="", boot_tries=1):
     rows = {}
     meta = None
     with open(log, errors="replace") as f:
@@ -115,6 +116,8 @@ def parse(log, out, accel, vcpus, kernel, append):
         "init_on_free": meta["init_on_free"],
         "accel": accel,
         "cmdline_append": append,
+        "spanalloc_rev": rev,
+        "boot_tries": boot_tries,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": os.uname().nodename,
         "qemu": qemu_version(),
@@ -204,8 +207,8 @@ def table(paths, out=sys.stdout):
         doc = json.load(open(path))
         name = os.path.basename(path)
         print(f"\n== {name}: {doc['kernel']}, {doc['vcpus']} vCPU(s), "
-              f"init_on_alloc={doc['init_on_alloc']}, accel={doc['accel']}, {doc['date']}",
-              file=out)
+              f"init_on_alloc={doc['init_on_alloc']}, accel={doc['accel']}, {doc['date']}, "
+              f"spanalloc {doc.get('spanalloc_rev', '?')}", file=out)
         if doc.get("note"):
             print(f"   NOTE: {doc['note']}", file=out)
         print(f"   {'row':<28} {'spanalloc':>10} {'SLUB':>10} {'ratio':>6}  target", file=out)
@@ -427,6 +430,68 @@ def run_gnuplot(gp, script):
         sys.exit(f"gnuplot failed:\n{r.stderr}")
 
 
+# ---------------------------------------------------------------- readme
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def summary_md(paths):
+    """A markdown summary of the runs: per run, per group, against the targets."""
+    out = ["| run | single geomean (<= 0.85) | single rows <= 1.00 | allcpu geomean | allcpu rows <= 1.00 "
+           "| remote free on CPU 0 (<= 1.00) | prodcons | bulk | large | memory (<= 0.80) |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in paths:
+        doc = json.load(open(path))
+        stem = os.path.splitext(os.path.basename(path))[0]
+        rows = speed_rows(doc)
+
+        def grp(g):
+            return [ratio(r) for r in rows if r["group"] == g]
+
+        def gm(g):
+            q = grp(g)
+            return f"{geomean(q):.2f}" if q else "n/a"
+
+        def met(g):
+            q = grp(g)
+            return f"{sum(1 for x in q if x <= TARGET_ROW)} of {len(q)}" if q else "n/a"
+
+        sg = geomean(grp("single"))
+        rem = ", ".join(f"{r['size']} B: {ratio(r):.2f}" for r in rows if r["group"] == "remote") or "n/a (1 CPU)"
+        mem = "n/a"
+        for r in doc["rows"]:
+            if r.get("group") == "memory" and r.get("wl") == "hist" and r.get("slub_bytes"):
+                q = r["sa_bytes"] / r["slub_bytes"]
+                mem = (f"{q:.2f} ({r['sa_bytes'] / 2**20:.1f} vs {r['slub_bytes'] / 2**20:.1f} MiB) "
+                       f"{'met' if q <= TARGET_MEMORY else 'missed'}")
+        out.append(f"| {stem} | {sg:.2f} {'met' if sg <= TARGET_SINGLE_GEOMEAN else 'missed'} "
+                   f"| {met('single')} | {gm('allcpu')} | {met('allcpu')} | {rem} | {gm('prodcons')} "
+                   f"| {gm('bulk')} | {gm('large')} | {mem} |")
+    docs = [json.load(open(p)) for p in paths]
+    if docs:
+        d = docs[0]
+        out.append("")
+        out.append(f"Measured {d['date'][:10]} on {d['kernel']} under {d['accel']} ({d['qemu']}), "
+                   f"spanalloc {d.get('spanalloc_rev', '?')}, {d['params']['rounds']} rounds per row. "
+                   "Ratios are spanalloc/SLUB cycles (or bytes); below 1 means spanalloc is cheaper. "
+                   "Every row of every run, with each round, is in the JSON files; "
+                   "`bench/results/table.txt` is the full table.")
+    return "\n".join(out)
+
+
+def readme(paths):
+    path = os.path.join(ROOT, "bench", "README.md")
+    text = open(path).read()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"bench.py: {path} has no {BEGIN} ... {END} section")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    new = head + BEGIN + "\n" + summary_md(paths) + "\n" + END + tail
+    if new != text:
+        with open(path, "w") as f:
+            f.write(new)
+    print(f"updated {os.path.relpath(path, ROOT)}")
+
+
 # ---------------------------------------------------------------- main
 def main(argv):
     if len(argv) < 2:
@@ -436,18 +501,20 @@ def main(argv):
         hist2h(argv[2], argv[3] if len(argv) == 4 else
                os.path.join(ROOT, "bench", "module", "bench_hist.h"))
     elif cmd == "parse" and len(argv) >= 4:
-        opts = dict(accel="tcg", vcpus=0, kernel="stock", append="")
+        opts = dict(accel="tcg", vcpus=0, kernel="stock", append="", rev="", boot_tries=1)
         rest = argv[4:]
         while rest:
             k = rest.pop(0).lstrip("-")
             opts[k] = rest.pop(0)
         doc = parse(argv[2], argv[3], opts["accel"], int(opts["vcpus"]), opts["kernel"],
-                    opts["append"])
+                    opts["append"], opts["rev"], int(opts["boot_tries"]))
         print(f"wrote {argv[3]}: {len(doc['rows'])} rows")
     elif cmd == "table" and len(argv) >= 3:
         table(argv[2:])
     elif cmd == "plot" and len(argv) >= 3:
         plot(argv[2:])
+    elif cmd == "readme" and len(argv) >= 3:
+        readme(argv[2:])
     else:
         sys.exit(__doc__)
 

@@ -11,11 +11,12 @@
 #   BENCH_QUICK=1        one boot (2 vCPUs, init_on_alloc=1), 3 rounds, fewer
 #                        sizes in the all-CPU group: a few seconds of guest time
 #   BENCH_SMP="1 2 4"    vCPU counts          BENCH_IOA="1 0"  init_on_alloc values
-#   BENCH_ROUNDS=7       timed rounds per row (median)
+#   BENCH_ROUNDS=9       timed rounds per row (median)
 #   BENCH_GROUPS="memory single allcpu remote prodcons bulk large probe"
 #   BENCH_HIST=FILE      histogram for the memory group (default
 #                        ../shared/data/kmalloc-boot-6.12.hist; lines
 #                        "bytes_req bytes_alloc count", # comments)
+#   BENCH_SPANALLOC=head  spanalloc as committed (default) or "worktree"
 #   BENCH_KERNEL=stock   kernel flavour for scripts/vm.sh (stock|test)
 #   BENCH_OUT=DIR        where the JSON goes (default bench/results)
 #   ACCEL, VM_TCG_THREAD are passed to scripts/vm.sh (ACCEL=kvm where KVM works).
@@ -29,7 +30,7 @@ quick="${BENCH_QUICK:-0}"
 if [[ -n "$quick" ]]; then
 	smps="${BENCH_SMP:-2}" ioas="${BENCH_IOA:-1}" rounds="${BENCH_ROUNDS:-3}" qopt="quick=1"
 else
-	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-7}" qopt="quick=0"
+	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-9}" qopt="quick=0"
 fi
 groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large probe}"
 hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
@@ -38,6 +39,28 @@ out="${BENCH_OUT:-$SA_ROOT/bench/results}"
 accel="${ACCEL:-tcg}"
 [[ "$accel" == tcg && -n "${VM_TCG_THREAD:-}" ]] && accel="tcg,thread=$VM_TCG_THREAD"
 [[ -f "$hist" ]] || sa_die "histogram $hist not found (set BENCH_HIST=FILE)"
+
+# What is measured: spanalloc as committed at HEAD (an export under the cache,
+# handed to vm.sh as SPANALLOC_SRC), so a tree mid-edit neither breaks nor
+# silently colours the figures; BENCH_SPANALLOC=worktree measures the working
+# tree as it is.
+if [[ "${BENCH_SPANALLOC:-head}" == worktree ]]; then
+	rev="$(git -C "$SA_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	if ! git -C "$SA_ROOT" diff --quiet HEAD -- spanalloc include 2>/dev/null ||
+		[[ -n "$(git -C "$SA_ROOT" status --porcelain -- spanalloc include 2>/dev/null)" ]]; then
+		rev="$rev+working-tree-changes"
+	fi
+else
+	rev="$(git -C "$SA_ROOT" rev-parse --short HEAD)" || sa_die "not a git tree: use BENCH_SPANALLOC=worktree"
+	export SPANALLOC_SRC="$SA_CACHE/bench/src-$rev"
+	if [[ ! -f "$SPANALLOC_SRC/.done" ]]; then
+		rm -rf "$SPANALLOC_SRC"
+		mkdir -p "$SPANALLOC_SRC"
+		git -C "$SA_ROOT" archive HEAD | tar -x -C "$SPANALLOC_SRC"
+		touch "$SPANALLOC_SRC/.done"
+	fi
+fi
+echo "spanalloc measured: $rev"
 
 # The module, staged with the histogram compiled in (bench_hist.h).
 stage="$SA_CACHE/bench/spanalloc_bench"
@@ -75,10 +98,25 @@ for smp in $smps; do
 		log="$SA_CACHE/logs/bench-$name.log"
 		sa_log "boot: $name (smp=$smp, ${append:-init_on_alloc default}, rounds=$rounds)"
 		t0=$(date +%s)
-		st=0
-		VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --kernel "$kernel" \
-			--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
-			-- "$guest_cmd" || st=$?
+		for try in 1 2; do
+			st=0
+			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --kernel "$kernel" \
+				--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
+				-- "$guest_cmd" || st=$?
+			# Retry once, and say so, only when the guest died before the
+			# command started (seen: an int3 Oops in static-key text
+			# patching at boot under multi-threaded TCG, before any
+			# module was loaded); a failure during the benchmark is kept.
+			if [[ $st -ne 0 && $try -eq 1 ]] &&
+				! grep -aq 'spanalloc-vm: running command' "$log"; then
+				cp "$log" "$log.boot-failure"
+				echo "bench: $name: the guest died during boot, before loading any module (exit $st):" >&2
+				grep -a -m3 -E 'Oops|BUG|panic|RIP' "$log" >&2 || true
+				echo "bench: $name: retrying this boot once (log kept in $log.boot-failure)" >&2
+				continue
+			fi
+			break
+		done
 		sa_log "boot $name: exit $st in $(( $(date +%s) - t0 ))s, console log $log"
 		if [[ $st -ne 0 ]]; then
 			failed=1
@@ -87,7 +125,8 @@ for smp in $smps; do
 		fi
 		if grep -aq '^BENCH {"seq":[0-9]*,"group":"meta"' "$log"; then
 			python3 "$SA_ROOT/scripts/bench.py" parse "$log" "$out/$name.json" \
-				--accel "$accel" --vcpus "$smp" --kernel "$kernel" --append "$append"
+				--accel "$accel" --vcpus "$smp" --kernel "$kernel" --append "$append" \
+				--rev "$rev" --boot_tries "$try"
 			files+=("$out/$name.json")
 		fi
 	done
@@ -95,4 +134,8 @@ done
 sa_log "all boots done in $(( $(date +%s) - start ))s"
 [[ ${#files[@]} -gt 0 ]] || sa_die "no results"
 python3 "$SA_ROOT/scripts/bench.py" table "${files[@]}" | tee "$out/table.txt"
+# A full run into bench/results also refreshes the summary in bench/README.md.
+if [[ -z "$quick" && "$out" -ef "$SA_ROOT/bench/results" && $failed -eq 0 ]]; then
+	python3 "$SA_ROOT/scripts/bench.py" readme "${files[@]}"
+fi
 exit $failed
