@@ -134,6 +134,33 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
 	c->cached_bytes -= (u64)n * osize;
 }
 
+/* Slow path of sa_cache_free(): the stack is full or over budget. */
+static noinline void cache_flush_free(unsigned int cls, void *p)
+{
+	unsigned int osize = sa_class_size(cls);
+	void *objs[SA_MAX_BATCH + 1];
+	unsigned long flags;
+	struct sa_cpu *c;
+	struct sa_cc *cc;
+	int n;
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	c = this_cpu_ptr(sa_cpus);
+	cc = &c->cc[cls];
+	n = min_t(int, cc->count, sa_class_batch(cls));
+	cc_take_bottom(c, cc, osize, objs, n);
+	if (cc->count < cc->cap && c->cached_bytes + osize <= cache_limit()) {
+		cc->objs[cc->count++] = p;
+		c->cached_bytes += osize;
+	} else {
+		objs[n++] = p;
+	}
+	c->stats.flushes++;
+	trace_flush(smp_processor_id(), cls, osize, n);
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_central_return(cls, objs, n);
+}
+
 /**
  * sa_cache_free() - free an object of class @cls into this CPU's cache
  * @cls: size class (or SA_CLASS_TINY)
@@ -145,12 +172,10 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
  */
 void sa_cache_free(unsigned int cls, void *p)
 {
-	unsigned int osize = sa_class_size(cls);
-	void *objs[SA_MAX_BATCH + 1];
+	unsigned int osize = sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls].size;
 	unsigned long flags;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
-	int n;
 
 	local_lock_irqsave(&sa_cpus->lock, flags);
 	c = this_cpu_ptr(sa_cpus);
@@ -167,19 +192,8 @@ void sa_cache_free(unsigned int cls, void *p)
 		local_unlock_irqrestore(&sa_cpus->lock, flags);
 		return;
 	}
-	/* Full, or over the CPU's byte budget: send a batch back. */
-	n = min_t(int, cc->count, sa_class_batch(cls));
-	cc_take_bottom(c, cc, osize, objs, n);
-	if (cc->count < cc->cap && c->cached_bytes + osize <= cache_limit()) {
-		cc->objs[cc->count++] = p;
-		c->cached_bytes += osize;
-	} else {
-		objs[n++] = p;
-	}
-	c->stats.flushes++;
-	trace_flush(smp_processor_id(), cls, osize, n);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
-	sa_central_return(cls, objs, n);
+	cache_flush_free(cls, p);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_free);
 

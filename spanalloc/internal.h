@@ -15,6 +15,8 @@
 #include <linux/percpu.h>
 #include <linux/atomic.h>
 #include <linux/jump_label.h>
+#include <linux/xarray.h>
+#include <linux/mm.h>
 #include <kunit/visibility.h>
 #include <spanalloc.h>
 #include "compat.h"
@@ -83,8 +85,7 @@ struct sa_span {
 
 /**
  * struct sa_chunk - a block of pages taken from the kernel in one piece
- * @link: on the page heap's list of chunks
- * @rcu: frees the metadata after lock-free lookups are done with it
+ * @link: on the page heap's list of chunks (or of spare metadata)
  * @page: first page (order sa_chunk_order, not compound)
  * @pfn: page frame number of @page
  * @free_pages: pages of this chunk on the buddy free lists
@@ -93,10 +94,7 @@ struct sa_span {
  * @free_order: per page, order of the free buddy block it heads, or 0xff
  */
 struct sa_chunk {
-	union {
-		struct list_head link;
-		struct rcu_head rcu;
-	};
+	struct list_head link;
 	struct page *page;
 	unsigned long pfn;
 	unsigned int free_pages;
@@ -113,7 +111,44 @@ struct sa_span *sa_heap_alloc_span(unsigned int npages, bool large, gfp_t gfp);
 void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp);
 void sa_heap_free_direct(struct sa_span *span);
-struct sa_span *sa_span_of(const void *p);
+struct sa_span *sa_span_of_slow(const void *p);
+
+/* Chunk number -> chunk, or a direct span tagged SA_XA_DIRECT. */
+#define SA_XA_DIRECT	1
+extern void **sa_chunk_map;
+extern unsigned long sa_map_len;
+
+/* The span of page frame @pfn given its chunk table entry. */
+static inline struct sa_span *sa_entry_span(void *entry, unsigned long pfn)
+{
+	struct sa_chunk *ch;
+
+	if (!entry)
+		return NULL;
+	if (xa_pointer_tag(entry) == SA_XA_DIRECT)
+		return xa_untag_pointer(entry);
+	ch = entry;
+	return READ_ONCE(ch->span_of[pfn - ch->pfn]);
+}
+
+/**
+ * sa_span_of() - the span owning an address, or NULL if spanalloc does not
+ * own it
+ * @p: any address
+ *
+ * O(1) and lock-free: addresses in the direct map as it was at load index a
+ * flat table; anything else goes through sa_span_of_slow().
+ * Context: any.
+ */
+static __always_inline struct sa_span *sa_span_of(const void *p)
+{
+	unsigned long pfn = ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+
+	if (likely((pfn >> sa_chunk_order) < sa_map_len))
+		return sa_entry_span(READ_ONCE(sa_chunk_map[pfn >> sa_chunk_order]), pfn);
+	return sa_span_of_slow(p);
+}
+
 unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle);
 
 /**

@@ -15,9 +15,10 @@
  * Locking: one spinlock, sa_heap_lock, irq-safe (spans are cut for
  * allocations made in hardirq context). It is the innermost spanalloc lock:
  * nothing else is taken under it except the xarray's own irq-safe lock, and
- * nothing is allocated under it. Lookups (sa_span_of) take no lock: the
- * table and the xarray are read under RCU and chunk metadata is freed after
- * a grace period.
+ * nothing is allocated under it. Lookups (sa_span_of) take no lock and no
+ * RCU read lock: chunk metadata is type-stable (a released chunk's metadata
+ * is kept for the next chunk and freed only at unload), so a lookup racing
+ * with a release (only a buggy free can) still reads a chunk.
  *
  * What it asks of the level below (the kernel's page allocator): pages of
  * order sa_chunk_order and, for direct objects, compound pages of up to
@@ -31,13 +32,11 @@
 #include <linux/xarray.h>
 #include <linux/vmalloc.h>
 #include <linux/jiffies.h>
-#include <linux/rcupdate.h>
 #include <linux/log2.h>
 #include "internal.h"
 #include <trace/events/spanalloc.h>
 
 #define SA_FREE_NONE	0xff
-#define SA_XA_DIRECT	1	/* xarray tag: entry is a direct span */
 
 /* Flags of a caller's gfp that make sense for pages shared by everyone. */
 #define SA_GFP_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
@@ -49,8 +48,11 @@ EXPORT_SYMBOL_IF_KUNIT(sa_chunk_order);
 
 static DEFINE_SPINLOCK(sa_heap_lock);
 static DEFINE_XARRAY_FLAGS(sa_chunk_xa, XA_FLAGS_LOCK_IRQ);
-static void **sa_chunk_map;		/* chunk number -> entry, below sa_map_len */
-static unsigned long sa_map_len;
+void **sa_chunk_map;		/* chunk number -> entry, below sa_map_len */
+EXPORT_SYMBOL_IF_KUNIT(sa_chunk_map);
+unsigned long sa_map_len;
+EXPORT_SYMBOL_IF_KUNIT(sa_map_len);
+static LIST_HEAD(sa_spare_chunks);	/* metadata of released chunks */
 static LIST_HEAD(sa_chunks);
 static LIST_HEAD(sa_large_spans);	/* live large objects, for unload */
 static struct list_head sa_free_lists[MAX_PAGE_ORDER + 1];
@@ -227,15 +229,27 @@ static int heap_grow(gfp_t gfp)
 	unsigned long flags;
 	struct page *page;
 
-	ch = kmalloc(struct_size(ch, free_order, n), gfp);
-	if (!ch)
-		return -ENOMEM;
-	ch->span_of = kcalloc(n, sizeof(*ch->span_of), gfp);
-	if (!ch->span_of)
-		goto out_ch;
+	spin_lock_irqsave(&sa_heap_lock, flags);
+	ch = list_first_entry_or_null(&sa_spare_chunks, struct sa_chunk, link);
+	if (ch)
+		list_del(&ch->link);
+	spin_unlock_irqrestore(&sa_heap_lock, flags);
+	if (!ch) {
+		ch = kmalloc(struct_size(ch, free_order, n), gfp);
+		if (!ch)
+			return -ENOMEM;
+		ch->span_of = kcalloc(n, sizeof(*ch->span_of), gfp);
+		if (!ch->span_of) {
+			kfree(ch);
+			return -ENOMEM;
+		}
+		spin_lock_irqsave(&sa_heap_lock, flags);
+		sa_heap_meta += chunk_meta_bytes();
+		spin_unlock_irqrestore(&sa_heap_lock, flags);
+	}
 	page = alloc_pages(gfp | __GFP_NOWARN, sa_chunk_order);
 	if (!page)
-		goto out_spans;
+		goto out_spare;
 	ch->page = page;
 	ch->pfn = page_to_pfn(page);
 	ch->free_pages = 0;
@@ -247,7 +261,6 @@ static int heap_grow(gfp_t gfp)
 	list_add(&ch->link, &sa_chunks);
 	sa_nr_chunks++;
 	sa_heap_sys += PAGE_SIZE << sa_chunk_order;
-	sa_heap_meta += chunk_meta_bytes();
 	buddy_free(ch, 0, sa_chunk_order);
 	heap_unlock(flags);
 	trace_heap_grow(n);
@@ -255,19 +268,11 @@ static int heap_grow(gfp_t gfp)
 
 out_pages:
 	__free_pages(page, sa_chunk_order);
-out_spans:
-	kfree(ch->span_of);
-out_ch:
-	kfree(ch);
+out_spare:
+	spin_lock_irqsave(&sa_heap_lock, flags);
+	list_add(&ch->link, &sa_spare_chunks);
+	spin_unlock_irqrestore(&sa_heap_lock, flags);
 	return -ENOMEM;
-}
-
-static void chunk_free_rcu(struct rcu_head *head)
-{
-	struct sa_chunk *ch = container_of(head, struct sa_chunk, rcu);
-
-	kfree(ch->span_of);
-	kfree(ch);
 }
 
 /**
@@ -298,7 +303,6 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 		sa_heap_idle -= PAGE_SIZE << sa_chunk_order;
 		sa_heap_sys -= PAGE_SIZE << sa_chunk_order;
 		sa_heap_released += PAGE_SIZE << sa_chunk_order;
-		sa_heap_meta -= chunk_meta_bytes();
 		sa_nr_chunks--;
 		bytes += PAGE_SIZE << sa_chunk_order;
 	}
@@ -308,8 +312,12 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 		entry_erase(ch->pfn >> sa_chunk_order);
 		__free_pages(ch->page, sa_chunk_order);
 		trace_heap_release(chunk_pages());
-		/* sa_span_of() may still be looking at it: free after RCU. */
-		call_rcu(&ch->rcu, chunk_free_rcu);
+	}
+	/* Keep the metadata for the next chunk: lookups may be reading it. */
+	if (!list_empty(&release)) {
+		heap_lock(&flags);
+		list_splice(&release, &sa_spare_chunks);
+		heap_unlock(flags);
 	}
 	return bytes;
 }
@@ -480,42 +488,23 @@ void sa_heap_free_direct(struct sa_span *span)
 }
 
 /**
- * sa_span_of() - the span owning an address, or NULL if spanalloc does not
- * own it
+ * sa_span_of_slow() - sa_span_of() for addresses outside the table
  * @p: any address
  *
- * Context: any. Lock-free (RCU).
+ * Context: any. Return: the span, or NULL if spanalloc does not own @p.
  */
-struct sa_span *sa_span_of(const void *p)
+struct sa_span *sa_span_of_slow(const void *p)
 {
-	unsigned long off = (unsigned long)p - PAGE_OFFSET, pfn;
-	struct sa_span *span = NULL;
-	struct sa_chunk *ch;
+	unsigned long pfn;
 	void *entry;
 
-	rcu_read_lock();
-	pfn = off >> PAGE_SHIFT;
-	if (likely((pfn >> sa_chunk_order) < sa_map_len)) {
-		/* In the direct map as loaded: no need to ask the MM. */
-		entry = READ_ONCE(sa_chunk_map[pfn >> sa_chunk_order]);
-	} else if (virt_addr_valid(p)) {
-		pfn = PHYS_PFN(__pa(p));
-		entry = xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
-	} else {
-		entry = NULL;
-	}
-	if (entry) {
-		if (xa_pointer_tag(entry) == SA_XA_DIRECT) {
-			span = xa_untag_pointer(entry);
-		} else {
-			ch = entry;
-			span = READ_ONCE(ch->span_of[pfn - ch->pfn]);
-		}
-	}
-	rcu_read_unlock();
-	return span;
+	if (!virt_addr_valid(p))
+		return NULL;
+	pfn = PHYS_PFN(__pa(p));
+	entry = xa_load(&sa_chunk_xa, pfn >> sa_chunk_order);
+	return sa_entry_span(entry, pfn);
 }
-EXPORT_SYMBOL_IF_KUNIT(sa_span_of);
+EXPORT_SYMBOL_IF_KUNIT(sa_span_of_slow);
 
 /**
  * sa_heap_read_stats() - a consistent copy of the page heap's counters
@@ -585,8 +574,13 @@ int sa_heap_init(void)
 /* Called at unload after every span was freed: give back every chunk. */
 void sa_heap_exit(void)
 {
+	struct sa_chunk *ch, *tmp;
+
 	sa_heap_release_free(0, 0);
-	rcu_barrier();
+	list_for_each_entry_safe(ch, tmp, &sa_spare_chunks, link) {
+		kfree(ch->span_of);
+		kfree(ch);
+	}
 	WARN(!list_empty(&sa_chunks), "spanalloc: chunks still in use at exit\n");
 	kmem_cache_destroy(sa_span_cache);
 	vfree(sa_chunk_map);
