@@ -11,7 +11,7 @@
 #   BENCH_QUICK=1        one boot (2 vCPUs, init_on_alloc=1), 3 rounds, fewer
 #                        sizes in the all-CPU group: a few seconds of guest time
 #   BENCH_SMP="1 2 4"    vCPU counts          BENCH_IOA="1 0"  init_on_alloc values
-#   BENCH_ROUNDS=9       timed rounds per row (median)
+#   BENCH_ROUNDS=11      timed rounds per row (median)
 #   BENCH_GROUPS="memory single allcpu remote prodcons bulk large probe"
 #   BENCH_HIST=FILE      histogram for the memory group (default
 #                        ../shared/data/kmalloc-boot-6.12.hist; lines
@@ -30,7 +30,7 @@ quick="${BENCH_QUICK:-0}"
 if [[ -n "$quick" ]]; then
 	smps="${BENCH_SMP:-2}" ioas="${BENCH_IOA:-1}" rounds="${BENCH_ROUNDS:-3}" qopt="quick=1"
 else
-	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-9}" qopt="quick=0"
+	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-11}" qopt="quick=0"
 fi
 groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large probe}"
 hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
@@ -78,6 +78,7 @@ st=0
 for g in $groups; do
 	echo \"rounds=$rounds $qopt \$g\" > \$D/run || { echo \"bench: group \$g failed\"; st=1; }
 	cat \$D/results
+	sleep 1	# let the console drain before the next group
 done
 # which level served what, for reading the figures (console log only)
 for f in memstats cpus classes; do echo \"== spanalloc/\$f\"; cat /sys/kernel/debug/spanalloc/\$f; done

@@ -143,6 +143,16 @@ static u64 median(const u64 *v, unsigned int n)
 	return n & 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 }
 
+static u64 minimum(const u64 *v, unsigned int n)
+{
+	u64 m = U64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		m = min(m, v[i]);
+	return n ? m : 0;
+}
+
 static int rounds_list(char *buf, size_t len, const u64 *v, unsigned int n)
 {
 	int off = 0;
@@ -182,10 +192,12 @@ static void emit_row(struct row *r, unsigned int nrounds, const char *const metr
 				 metric[m], FX(median(r->v[K_SLUB][m], nrounds)));
 	}
 	emit("{\"seq\":%u,\"group\":\"%s\",\"wl\":\"%s\",\"size\":%u,\"n\":%u,\"nr\":%u,"
-	     "\"metric\":\"%s\",\"sa\":" FXF ",\"slub\":" FXF "%s,"
+	     "\"metric\":\"%s\",\"sa\":" FXF ",\"slub\":" FXF ","
+	     "\"sa_min\":" FXF ",\"slub_min\":" FXF "%s,"
 	     "\"sa_rounds\":[%s],\"slub_rounds\":[%s],\"sa_fail\":%u,\"slub_fail\":%u}",
 	     seq++, r->group, r->wl, r->size, r->n, r->nr, metric[0],
 	     FX(median(r->v[K_SA][0], nrounds)), FX(median(r->v[K_SLUB][0], nrounds)),
+	     FX(minimum(r->v[K_SA][0], nrounds)), FX(minimum(r->v[K_SLUB][0], nrounds)),
 	     parts, ra, rb, r->fails[K_SA], r->fails[K_SLUB]);
 }
 
@@ -1032,7 +1044,8 @@ static int run_group(const char *g)
 	u64 t0 = ktime_get_ns();
 	int err;
 
-	pr_info("group %s: start\n", g);
+	/* Nothing on the console while the guest prints results: printk would cut into those lines. */
+	pr_debug("group %s: start\n", g);
 	if (!strcmp(g, "single"))
 		err = on_first_cpu(group_single);
 	else if (!strcmp(g, "large"))
@@ -1051,8 +1064,8 @@ static int run_group(const char *g)
 		err = group_xcpu(WL_PRODCONS);
 	else
 		err = -EINVAL;
-	pr_info("group %s: %s (%d) in %llu ms\n", g, err ? "failed" : "done", err,
-		div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
+	pr_debug("group %s: %s (%d) in %llu ms\n", g, err ? "failed" : "done", err,
+		 div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
 	emit("{\"seq\":%u,\"group\":\"end\",\"of\":\"%s\",\"err\":%d,\"ms\":%llu}", seq++, g,
 	     err, div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
 	return err;
