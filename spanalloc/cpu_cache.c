@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cpu_cache.c - spanalloc's per-CPU caches, the fast path (Go's mcache,
- * TCMalloc's cpu_cache).
+ * cpu_cache.c - spanalloc's per-CPU caches (Go's mcache, TCMalloc's
+ * cpu_cache). The fast path itself is inline, in cpu_cache.h.
  *
  * What it does: each CPU keeps, per size class, a bounded stack of free
  * objects. An allocation pops from the local stack and a free pushes onto
@@ -29,6 +29,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/mm.h>
 #include "internal.h"
+#include "cpu_cache.h"
 #include <trace/events/spanalloc.h>
 
 /* Largest batch the generator emits; the on-stack transfer arrays use it. */
@@ -44,21 +45,16 @@ struct sa_cpu __percpu *sa_cpus;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
 static int sa_cpuhp_state;
 
-static inline u64 cache_limit(void)
+/**
+ * sa_cache_refill_alloc() - slow path of sa_cache_alloc(): fetch a batch,
+ * keep what fits, return one
+ * @cls: size class (or SA_CLASS_TINY)
+ * @size: bytes requested, for the counters
+ * @gfp: flags for a new span
+ */
+void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {
-	return (u64)READ_ONCE(sa_cpu_cache_kib) << 10;
-}
-
-static __always_inline void account_alloc(struct sa_cpu *c, unsigned int cls, size_t size)
-{
-	c->stats.cls_mallocs[cls]++;
-	c->stats.cls_req[cls] += size;
-}
-
-/* Slow path of sa_cache_alloc(): fetch a batch, keep what fits. */
-static void *cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
-{
-	unsigned int osize = sa_class_size(cls);
+	unsigned int osize = sa_cached_size(cls);
 	void *objs[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
@@ -75,14 +71,14 @@ static void *cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	local_lock_irqsave(&sa_cpus->lock, flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
-	room = cache_limit() > c->cached_bytes ?
-		div_u64(cache_limit() - c->cached_bytes, osize) : 0;
+	room = sa_cache_limit() > c->cached_bytes ?
+		div_u64(sa_cache_limit() - c->cached_bytes, osize) : 0;
 	keep = min3((u64)n, (u64)(cc->cap - cc->count), room);
 	for (i = 0; i < keep; i++)
 		cc->objs[cc->count++] = objs[i];
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
-	account_alloc(c, cls, size);
+	sa_account_alloc(c, cls, size);
 	trace_refill(smp_processor_id(), cls, osize, n + 1);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 
@@ -90,36 +86,6 @@ static void *cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 		sa_central_return(cls, objs + keep, n - keep);
 	return obj;
 }
-
-/**
- * sa_cache_alloc() - allocate an object of class @cls from this CPU's cache
- * @cls: size class (or SA_CLASS_TINY)
- * @size: bytes requested, for the counters
- * @gfp: flags for the slow path
- *
- * Context: any (hardirq with GFP_ATOMIC). Return: the object or NULL.
- */
-void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
-{
-	unsigned long flags;
-	struct sa_cpu *c;
-	struct sa_cc *cc;
-	void *obj;
-
-	local_lock_irqsave(&sa_cpus->lock, flags);
-	c = this_cpu_ptr(sa_cpus);
-	cc = &c->cc[cls];
-	if (likely(cc->count)) {
-		obj = cc->objs[--cc->count];
-		c->cached_bytes -= sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls].size;
-		account_alloc(c, cls, size);
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		return obj;
-	}
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
-	return cache_refill_alloc(cls, size, gfp);
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_cache_alloc);
 
 /*
  * Take @n objects off the bottom (the coldest end) of @cc into @out.
@@ -134,8 +100,13 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
 	c->cached_bytes -= (u64)n * osize;
 }
 
-/* Slow path of sa_cache_free(): the stack is full or over budget. */
-static noinline void cache_flush_free(unsigned int cls, void *p)
+/**
+ * sa_cache_flush_free() - slow path of sa_cache_free(): the stack is full
+ * or over budget, send a batch back and keep @p if it fits
+ * @cls: size class (or SA_CLASS_TINY)
+ * @p: the object being freed
+ */
+void sa_cache_flush_free(unsigned int cls, void *p)
 {
 	unsigned int osize = sa_class_size(cls);
 	void *objs[SA_MAX_BATCH + 1];
@@ -149,7 +120,7 @@ static noinline void cache_flush_free(unsigned int cls, void *p)
 	cc = &c->cc[cls];
 	n = min_t(int, cc->count, sa_class_batch(cls));
 	cc_take_bottom(c, cc, osize, objs, n);
-	if (cc->count < cc->cap && c->cached_bytes + osize <= cache_limit()) {
+	if (cc->count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
 		cc->objs[cc->count++] = p;
 		c->cached_bytes += osize;
 	} else {
@@ -160,42 +131,6 @@ static noinline void cache_flush_free(unsigned int cls, void *p)
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 	sa_central_return(cls, objs, n);
 }
-
-/**
- * sa_cache_free() - free an object of class @cls into this CPU's cache
- * @cls: size class (or SA_CLASS_TINY)
- * @p: the object
- *
- * Refuses (and counts) a free of the object already on top of the stack:
- * an immediate double free.
- * Context: any.
- */
-void sa_cache_free(unsigned int cls, void *p)
-{
-	unsigned int osize = sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls].size;
-	unsigned long flags;
-	struct sa_cpu *c;
-	struct sa_cc *cc;
-
-	local_lock_irqsave(&sa_cpus->lock, flags);
-	c = this_cpu_ptr(sa_cpus);
-	cc = &c->cc[cls];
-	if (unlikely(cc->count && cc->objs[cc->count - 1] == p)) {
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
-		return;
-	}
-	c->stats.cls_frees[cls]++;
-	if (likely(cc->count < cc->cap && c->cached_bytes + osize <= cache_limit())) {
-		cc->objs[cc->count++] = p;
-		c->cached_bytes += osize;
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		return;
-	}
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
-	cache_flush_free(cls, p);
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_cache_free);
 
 /**
  * sa_cache_flush_cpu() - return every object cached by a CPU

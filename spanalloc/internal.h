@@ -292,8 +292,6 @@ extern struct sa_cpu __percpu *sa_cpus;
 extern unsigned int sa_cpu_cache_kib;
 int sa_cpu_cache_init(void);
 void sa_cpu_cache_exit(void);
-void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp);
-void sa_cache_free(unsigned int cls, void *p);
 void sa_cache_flush_cpu(int cpu);
 void sa_cache_drain_all(void);
 unsigned int sa_cache_count(int cpu, unsigned int cls);

@@ -20,6 +20,7 @@
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include "internal.h"
+#include "cpu_cache.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/spanalloc.h>

@@ -33,6 +33,7 @@
 #include <linux/bitops.h>
 #include <linux/mm.h>
 #include "internal.h"
+#include "cpu_cache.h"
 
 #define TINY_END_SHIFT	16
 #define TINY_REF_SHIFT	24
