@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# vm.sh: --smp 4 --timeout 600 --ext tests/guest/workload
+# Soak: the multi-CPU stress (sizes 1 B .. 1 MiB, tiny and bulk calls,
+# cross-CPU frees, hardirq GFP_ATOMIC allocations, verified patterns) for
+# SOAK_SECONDS, with a drain and a shrink (drop_caches) every few seconds;
+# then cleanup and the summary. tests/soak/run.sh SECONDS runs a copy of
+# this script with SOAK_SECONDS replaced (make soak).
+SOAK_SECONDS=20
+D=/sys/kernel/debug/spanalloc
+P=/sys/module/sa_workload/parameters
+W=/sys/kernel/debug/sa_workload/stats
+PERIOD=5
+
+fail() { echo "soak: FAIL: $*"; exit 1; }
+ms() { awk -v k="$1" '$1 == k { print $2 }' "$D/memstats"; }
+st() { awk -v k="$1" '$1 == k { print $2 }' "$W"; }
+now() { awk '{ split($1, t, "."); print t[1] }' /proc/uptime; }
+now_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
+secs() { echo "$(($1 / 100)).$(printf %02d $(($1 % 100)))"; }
+
+echo "soak: $SOAK_SECONDS s on $(nproc) CPUs, drain and drop_caches every $PERIOD s"
+shrinks0=$(ms shrinks)
+t0=$(now)
+echo $((SOAK_SECONDS * 1000)) > $P/stress_ms &
+pid=$!
+drains=0
+worst=0
+while [ $(( $(now) - t0 )) -lt "$SOAK_SECONDS" ]; do
+	sleep $PERIOD
+	a=$(now_cs)
+	echo 1 > $D/drain
+	b=$(now_cs)
+	s0=$(ms shrinks)
+	echo 2 > /proc/sys/vm/drop_caches
+	c=$(now_cs)
+	drains=$((drains + 1))
+	[ $((c - b)) -gt $worst ] && worst=$((c - b))
+	echo "soak: $(( $(now) - t0 )) s: ops $(st ops) failures $(st alloc_failures) corrupted $(st corrupted) heap_sys $(ms heap_sys) live_objects $(ms live_objects); drain took $(secs $((b - a))) s, drop_caches $(secs $((c - b))) s ($(( $(ms shrinks) - s0 )) shrinks)"
+done
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || echo "soak: stress_ms write failed (status $rc)"
+echo 1 > $D/drain
+echo "soak: workload: $(tr '\n' ' ' < $W)"
+echo "soak: operations done $(st ops)"
+echo "soak: bytes moved $(st bytes)"
+echo "soak: allocation failures $(st alloc_failures)"
+echo "soak: cross-CPU frees $(st cross_frees), hardirq allocations $(st irq_allocs), bulk calls $(st bulk_calls), tiny allocations $(st tiny_allocs)"
+echo "soak: drains $(( $(st drains) + drains )), shrinks $(( $(ms shrinks) - shrinks0 ))"
+echo "soak: longest drop_caches $(secs $worst) s"
+echo "soak: bad frees $(ms bad_frees)"
+echo "soak: corrupted objects $(st corrupted) (debug checks: $(ms corruptions))"
+echo "soak: live objects after cleanup $(ms live_objects)"
+echo "soak: pages held after drain $(( $(ms heap_sys) / 4096 ))"
+echo "soak: splats: checked on the console by vm.sh"
+[ $rc -eq 0 ] || fail "the stress did not complete"
+[ "$(st ops)" -gt 0 ] || fail "no operations"
+[ "$(ms bad_frees)" -eq 0 ] || fail "bad frees"
+[ "$(st corrupted)" -eq 0 ] && [ "$(ms corruptions)" -eq 0 ] || fail "corrupted objects"
+[ "$(st live)" -eq 0 ] && [ "$(ms live_objects)" -eq 0 ] || fail "live objects after cleanup"
+[ "$(ms heap_sys)" -eq 0 ] || fail "pages held after drain"
+[ "$(st alloc_failures)" -eq 0 ] || fail "allocations failed without fault injection or pressure"
+echo "soak: ok"

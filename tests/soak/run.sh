@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make soak: tests/soak/run.sh [SECONDS] (default 60)
+# Runs tests/guest/soak.sh for SECONDS in a 4-vCPU test-kernel guest with
+# the sa_workload module and prints its summary, plus the count of kernel
+# splats on the console (vm.sh fails the run on any). Extra vm.sh options
+# can be given in SOAK_VM_OPTS (e.g. "--smp 8"). Exit status: vm.sh's.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+secs="${1:-60}"
+[[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
+cache="${SPANALLOC_CACHE:-$root/.cache}"
+mkdir -p "$cache/logs"
+tmp="$(mktemp "${TMPDIR:-/tmp}/soak.XXXXXX.sh")"
+log="$cache/logs/soak-${secs}s-$(date +%Y%m%d-%H%M%S).log"
+trap 'rm -f "$tmp"' EXIT
+sed "s/^SOAK_SECONDS=.*/SOAK_SECONDS=$secs/" tests/guest/soak.sh > "$tmp"
+set +e
+# shellcheck disable=SC2086 # SOAK_VM_OPTS is a list of options
+scripts/vm.sh --kernel test --smp 4 --timeout $((secs * 3 + 300)) --quiet \
+	--ext tests/guest/workload ${SOAK_VM_OPTS:-} --file "$tmp:/root/soak.sh" \
+	--log "$log" -- 'sh /root/soak.sh'
+st=$?
+set -e
+grep -a '^soak: ' "$log" | grep -v '^soak: splats' || true
+splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |DEBUG_LOCKS_WARN_ON|possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|soft lockup|hard LOCKUP|blocked for more than)'
+echo "soak: splats $(grep -a -c -E "$splat_re" "$log" || true)"
+echo "soak: log $log"
+exit $st
