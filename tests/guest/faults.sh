@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm.sh: --smp 4 --ext tests/guest/workload
 # fail_page_alloc fails 40% of the page allocations of the stress workers
-# (task-filter: the workers set make_it_fail) while they run on every CPU:
+# (task-filter: the workers set make_it_fail) while they run on every CPU,
+# then 50% of every order >= 9 allocation (all contexts, hardirq included):
 # allocations return NULL (counted), no object is damaged, and after
 # injection stops and everything is freed and drained, nothing leaked:
 # live_objects 0, heap_sys 0, MemFree back to its baseline.
@@ -68,6 +69,30 @@ echo "faults: page allocations failed by injection: $injected; workload allocati
 echo "faults: workload: $(tr '\n' ' ' < $W)"
 [ $injected -gt 0 ] || fail "fail_page_alloc injected nothing"
 [ $fails -gt 0 ] || fail "no allocation returned NULL under $PROBABILITY% page allocation failures"
+[ "$(st corrupted)" -eq 0 ] || fail "$(st corrupted) objects corrupted"
+[ "$(st live)" -eq 0 ] || fail "the workload still holds $(st live) objects"
+
+# Phase 2, every task and hardirq context: fail 50% of the allocations of
+# order 9 and above (spanalloc's chunks and the largest objects; nothing
+# else in the guest asks for that order), so the hrtimer's GFP_ATOMIC
+# refills fail too.
+echo N > $F/task-filter
+echo 9 > $F/min-order
+echo $TIMES > $F/times
+fails0=$(st alloc_failures)
+echo $((STRESS_MS / 2)) > $P/stress_ms &
+pid=$!
+sleep 1
+echo 50 > $F/probability
+wait $pid
+st=$?
+echo 0 > $F/probability
+echo 0 > $F/min-order
+injected2=$((TIMES - $(cat $F/times)))
+fails=$(( $(st alloc_failures) - fails0 ))
+echo "faults: phase 2 (order >= 9, all contexts, 50%): page allocations failed by injection: $injected2; NULLs: $fails"
+[ $st -eq 0 ] || fail "phase 2 stress_ms write failed (status $st)"
+[ "$injected2" -gt 0 ] || fail "phase 2 injected nothing"
 [ "$(st corrupted)" -eq 0 ] || fail "$(st corrupted) objects corrupted"
 [ "$(st live)" -eq 0 ] || fail "the workload still holds $(st live) objects"
 
