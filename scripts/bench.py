@@ -382,6 +382,8 @@ set style data histograms
 set style fill solid 0.85 border -1
 set boxwidth 0.8
 set xtics rotate by -40
+set bmargin 7
+set rmargin 6
 set ylabel "ratio"
 set yrange [0:*]
 set grid ytics
