@@ -276,6 +276,10 @@ def table(paths, out=sys.stdout):
                       f"(inuse {r['sa_heap_inuse'] / 2**20:.2f}, metadata "
                       f"{r['sa_metadata'] / 2**20:.2f}, objects at class size "
                       f"{r['sa_heap_alloc'] / 2**20:.2f})", file=out)
+                if "sa_cpu_cached" in r:
+                    print(f"       of inuse: free objects in CPU caches {r['sa_cpu_cached'] / 2**20:.2f}, "
+                          f"in central spans {r['sa_central_free'] / 2**20:.2f}, "
+                          f"large objects {r['sa_large_bytes'] / 2**20:.2f}", file=out)
                 print(f"     SLUB Slab: delta              {r['slub_bytes'] / 2**20:8.2f} MiB "
                       f"(of which kmalloc large-path pages {r['slub_large_pages'] / 2**20:.2f}, "
                       f"already in Slab: on 6.12)", file=out)

@@ -930,12 +930,14 @@ static int group_memory(void *unused)
 			     "\"sa_heap_inuse\":%llu,\"sa_metadata\":%llu,\"sa_metadata_before\":%llu,"
 			     "\"sa_heap_alloc\":%llu,\"sa_heap_sys\":%llu,\"sa_inuse_after_free\":%llu,"
 			     "\"slub_slab_before\":%llu,\"slub_slab_live\":%llu,\"slub_slab_after_free\":%llu,"
-			     "\"slub_large_pages\":%llu,\"slub_large_in_slab\":true,\"fails\":%lu}",
+			     "\"slub_large_pages\":%llu,\"slub_large_in_slab\":true,\"fails\":%lu,"
+			     "\"sa_cpu_cached\":%llu,\"sa_central_free\":%llu,\"sa_large_bytes\":%llu}",
 			     seq++, BENCH_HIST_NAME, mem_nobjs, hreq, halloc,
 			     sa_bytes, s1 - s0,
 			     m1.heap_inuse, m1.metadata_bytes, m0.metadata_bytes,
 			     m1.heap_alloc, m1.heap_sys, m2.heap_inuse,
-			     s0, s1, s2, large_pages, fails);
+			     s0, s1, s2, large_pages, fails,
+			     m1.cpu_cached_bytes, m1.central_free_bytes, m1.large_bytes);
 		} else {
 			sa_tiny_bytes = m1.heap_inuse + m1.metadata_bytes;
 			emit("{\"seq\":%u,\"group\":\"memory\",\"wl\":\"hist_tiny\",\"objects\":%lu,"
