@@ -9,6 +9,7 @@
 #include <linux/kthread.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include "sa_test.h"
 
 static u64 cpu_counter(int cpu, size_t off)
@@ -188,12 +189,110 @@ static void drain_empties_every_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms.heap_sys, 0);
 }
 
+/*
+ * The lock-free fast path against hardirqs on the same CPU: a pinned
+ * hrtimer allocates and frees objects of the class the task is using. Each
+ * owner stamps its objects and checks the stamp before freeing: an object
+ * handed to both would carry the other's stamp.
+ */
+struct irq_race {
+	struct hrtimer timer;
+	unsigned long runs, bad, fails;
+	bool stop;
+};
+
+static bool stamp_ok(u64 *p, u64 stamp)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		if (READ_ONCE(p[i]) != stamp)
+			return false;
+	return true;
+}
+
+static void stamp(u64 *p, u64 stamp)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		WRITE_ONCE(p[i], stamp);
+}
+
+static enum hrtimer_restart irq_race_fn(struct hrtimer *t)
+{
+	struct irq_race *r = container_of(t, struct irq_race, timer);
+	u64 *p[3];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = spanalloc_alloc(64, GFP_ATOMIC);
+		if (!p[i])
+			r->fails++;
+		else
+			stamp(p[i], 0x1111000000000000ULL + (unsigned long)p[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		if (p[i] && !stamp_ok(p[i], 0x1111000000000000ULL + (unsigned long)p[i]))
+			r->bad++;
+		spanalloc_free(p[i]);
+	}
+	r->runs++;
+	if (READ_ONCE(r->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(5 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void fast_path_vs_hardirq(struct kunit *test)
+{
+	struct irq_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned long i, ops, bad = 0, fails = 0;
+	u64 *keep[16] = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	migrate_disable();
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	r->timer.function = irq_race_fn;
+	hrtimer_start(&r->timer, ns_to_ktime(5 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
+	for (i = 0; i < 200000 && (i < 20000 || READ_ONCE(r->runs) < 200); i++) {
+		unsigned int k = i % ARRAY_SIZE(keep);
+
+		if (keep[k]) {
+			if (!stamp_ok(keep[k], 0x2222000000000000ULL + (unsigned long)keep[k]))
+				bad++;
+			spanalloc_free(keep[k]);
+		}
+		keep[k] = spanalloc_alloc(64, GFP_KERNEL);
+		if (!keep[k]) {
+			fails++;
+			continue;
+		}
+		stamp(keep[k], 0x2222000000000000ULL + (unsigned long)keep[k]);
+	}
+	ops = i;
+	WRITE_ONCE(r->stop, true);
+	hrtimer_cancel(&r->timer);
+	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(keep); i++) {
+		if (keep[i] && !stamp_ok(keep[i], 0x2222000000000000ULL + (unsigned long)keep[i]))
+			bad++;
+		spanalloc_free(keep[i]);
+	}
+	kunit_info(test, "%lu task operations, %lu timer runs", ops, r->runs);
+	KUNIT_EXPECT_GE(test, r->runs, 200);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, r->bad, 0);
+	KUNIT_EXPECT_EQ(test, fails + r->fails, 0);
+}
+
 static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(refill_and_flush_thresholds),
 	KUNIT_CASE(immediate_double_free_refused),
 	KUNIT_CASE(byte_budget_is_kept),
 	KUNIT_CASE(free_goes_to_freeing_cpu),
 	KUNIT_CASE(drain_empties_every_cache),
+	KUNIT_CASE_SLOW(fast_path_vs_hardirq),
 	{}
 };
 

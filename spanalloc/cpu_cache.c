@@ -11,11 +11,14 @@
  * is fetched from the central list; when it is full, or the CPU holds more
  * than cpu_cache_kib KiB, a batch goes back.
  *
- * Locking: one local_lock per CPU, taken with irqsave (irq-off on !RT), so
- * the caches serve hardirq context too. The central lists are called with
- * the local lock dropped, except when a whole cache is flushed (drain, CPU
- * hotplug), where the class lock nests inside it; the local lock is never
- * taken under any other spanalloc lock.
+ * Locking: the fast path (cpu_cache.h) takes no lock: preemption off, a
+ * this_cpu_cmpxchg() on each stack's count and transaction id. The slow
+ * paths here take the CPU's local_lock with irqsave (irq-off on !RT), which
+ * keeps every fast path on this CPU out, and move the tid on with each
+ * change. The central lists are called with the local lock dropped, except
+ * when a whole cache is flushed (drain, CPU hotplug), where the class lock
+ * nests inside it; the local lock is never taken under any other spanalloc
+ * lock. All of it works in hardirq context.
  *
  * What it asks of the level below (central.c): sa_central_fetch() and
  * sa_central_return() of up to a batch of objects at a time.
@@ -28,6 +31,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/mm.h>
+#include <linux/log2.h>
 #include "internal.h"
 #include "cpu_cache.h"
 #include <trace/events/spanalloc.h>
@@ -42,6 +46,7 @@ MODULE_PARM_DESC(cpu_cache_kib,
 EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
 
 struct sa_cpu __percpu *sa_cpus;
+unsigned long sa_tid_step;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
 static int sa_cpuhp_state;
 
@@ -58,6 +63,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	void *objs[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
+	unsigned int count;
 	struct sa_cc *cc;
 	int n, keep, i;
 	u64 room;
@@ -73,12 +79,15 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	cc = &c->cc[cls];
 	room = sa_cache_limit() > c->cached_bytes ?
 		div_u64(sa_cache_limit() - c->cached_bytes, osize) : 0;
-	keep = min3((u64)n, (u64)(cc->cap - cc->count), room);
+	count = sa_ct_count(cc->ct);
+	keep = min3((u64)n, (u64)(cc->cap - count), room);
 	for (i = 0; i < keep; i++)
-		cc->objs[cc->count++] = objs[i];
+		cc->objs[count++] = objs[i];
+	sa_cc_set_count(cc, count);
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
-	sa_account_alloc(c, cls, size);
+	c->stats.cls_mallocs[cls]++;
+	c->stats.cls_req[cls] += size;
 	trace_refill(smp_processor_id(), cls, osize, n + 1);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
 
@@ -94,9 +103,11 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osize,
 			   void **out, int n)
 {
+	unsigned int count = sa_ct_count(cc->ct);
+
 	memcpy(out, cc->objs, n * sizeof(void *));
-	memmove(cc->objs, cc->objs + n, (cc->count - n) * sizeof(void *));
-	cc->count -= n;
+	memmove(cc->objs, cc->objs + n, (count - n) * sizeof(void *));
+	sa_cc_set_count(cc, count - n);
 	c->cached_bytes -= (u64)n * osize;
 }
 
@@ -108,6 +119,7 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
  */
 void sa_cache_flush_free(unsigned int cls, void *p)
 {
+	unsigned int count;
 	unsigned int osize = sa_class_size(cls);
 	void *objs[SA_MAX_BATCH + 1];
 	unsigned long flags;
@@ -118,14 +130,17 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	local_lock_irqsave(&sa_cpus->lock, flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
-	n = min_t(int, cc->count, sa_class_batch(cls));
+	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
 	cc_take_bottom(c, cc, osize, objs, n);
-	if (cc->count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
-		cc->objs[cc->count++] = p;
+	count = sa_ct_count(cc->ct);
+	if (count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
+		cc->objs[count] = p;
+		sa_cc_set_count(cc, count + 1);
 		c->cached_bytes += osize;
 	} else {
 		objs[n++] = p;
 	}
+	c->stats.cls_frees[cls]++;
 	c->stats.flushes++;
 	trace_flush(smp_processor_id(), cls, osize, n);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
@@ -150,12 +165,14 @@ void sa_cache_flush_cpu(int cpu)
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_cc *cc = &c->cc[cls];
 
-		if (!cc->count)
+		unsigned int count = sa_ct_count(cc->ct);
+
+		if (!count)
 			continue;
-		trace_flush(cpu, cls, sa_class_size(cls), cc->count);
-		sa_central_return(cls, cc->objs, cc->count);
-		c->cached_bytes -= (u64)cc->count * sa_class_size(cls);
-		cc->count = 0;
+		trace_flush(cpu, cls, sa_class_size(cls), count);
+		sa_central_return(cls, cc->objs, count);
+		c->cached_bytes -= (u64)count * sa_class_size(cls);
+		sa_cc_set_count(cc, 0);
 		c->stats.flushes++;
 	}
 }
@@ -187,7 +204,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);
  */
 unsigned int sa_cache_count(int cpu, unsigned int cls)
 {
-	return READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cc[cls].count);
+	return sa_ct_count(READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cc[cls].ct));
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_count);
 
@@ -218,7 +235,7 @@ const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cac
 
 	*cached_objs = 0;
 	for (cls = 1; cls < SA_NR_CACHED; cls++)
-		*cached_objs += READ_ONCE(c->cc[cls].count);
+		*cached_objs += sa_ct_count(READ_ONCE(c->cc[cls].ct));
 	*cached_bytes = READ_ONCE(c->cached_bytes);
 	return &c->stats;
 }
@@ -266,11 +283,15 @@ int sa_cpu_cache_init(void)
 		total += 2 * sa_class_batch(cls);
 	}
 	sa_cpu_slot_bytes = total * sizeof(void *);
+	sa_tid_step = roundup_pow_of_two(nr_cpu_ids) << 16;
 	for_each_possible_cpu(cpu) {
 		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 		void **slots;
 
 		local_lock_init(&c->lock);
+		/* Transaction ids start at the CPU number: unique per CPU. */
+		for (cls = 1; cls < SA_NR_CACHED; cls++)
+			c->cc[cls].ct = (unsigned long)cpu << 16;
 		slots = kmalloc_node(sa_cpu_slot_bytes, GFP_KERNEL, cpu_to_node(cpu));
 		if (!slots)
 			goto fail;

@@ -2,11 +2,16 @@
 /*
  * cpu_cache.h - the per-CPU fast path, inlined into its callers (main.c,
  * tiny.c). The slow paths, refill and flush, live in cpu_cache.c, whose
- * header comment describes the level and its locking.
+ * header comment describes the level.
  *
- * Each operation takes this CPU's local lock (irq-off on !RT), touches one
- * class's stack and this CPU's counters, and drops it: no atomic
- * read-modify-write, no shared cache line.
+ * Locking: none. With preemption off, an operation reads its class's stack
+ * count and transaction id, reads or writes the slot above or at the top,
+ * and commits with this_cpu_cmpxchg() on the count+tid word. An interrupt
+ * that used the same stack in between (fast or slow path) changed the tid,
+ * so the cmpxchg fails and the operation retries; a slot written beyond the
+ * top is not visible until the commit. Counters use this_cpu operations.
+ * No atomic read-modify-write (the cmpxchg is CPU-local, without a lock
+ * prefix on x86) and no shared cache line.
  */
 #ifndef _SPANALLOC_CPU_CACHE_H
 #define _SPANALLOC_CPU_CACHE_H
@@ -27,13 +32,6 @@ static __always_inline u64 sa_cache_limit(void)
 	return (u64)READ_ONCE(sa_cpu_cache_kib) << 10;
 }
 
-static __always_inline void sa_account_alloc(struct sa_cpu *c, unsigned int cls,
-					     size_t size)
-{
-	c->stats.cls_mallocs[cls]++;
-	c->stats.cls_req[cls] += size;
-}
-
 /**
  * sa_cache_alloc() - allocate an object of class @cls from this CPU's cache
  * @cls: size class (or SA_CLASS_TINY)
@@ -44,23 +42,26 @@ static __always_inline void sa_account_alloc(struct sa_cpu *c, unsigned int cls,
  */
 static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {
-	unsigned long flags;
-	struct sa_cpu *c;
-	struct sa_cc *cc;
+	unsigned long ct;
+	void **objs;
 	void *obj;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
-	c = this_cpu_ptr(sa_cpus);
-	cc = &c->cc[cls];
-	if (likely(cc->count)) {
-		obj = cc->objs[--cc->count];
-		c->cached_bytes -= sa_cached_size(cls);
-		sa_account_alloc(c, cls, size);
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		return obj;
-	}
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
-	return sa_cache_refill_alloc(cls, size, gfp);
+	preempt_disable();
+	ct = this_cpu_read(sa_cpus->cc[cls].ct);
+	do {
+		if (unlikely(!sa_ct_count(ct))) {
+			preempt_enable();
+			return sa_cache_refill_alloc(cls, size, gfp);
+		}
+		objs = this_cpu_read(sa_cpus->cc[cls].objs);
+		obj = READ_ONCE(objs[sa_ct_count(ct) - 1]);
+	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
+						ct - 1 + sa_tid_step)));
+	this_cpu_sub(sa_cpus->cached_bytes, sa_cached_size(cls));
+	this_cpu_inc(sa_cpus->stats.cls_mallocs[cls]);
+	this_cpu_add(sa_cpus->stats.cls_req[cls], size);
+	preempt_enable();
+	return obj;
 }
 
 /**
@@ -74,28 +75,32 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
  */
 static __always_inline void sa_cache_free(unsigned int cls, void *p)
 {
-	unsigned int osize = sa_cached_size(cls);
-	unsigned long flags;
-	struct sa_cpu *c;
-	struct sa_cc *cc;
+	unsigned int osize = sa_cached_size(cls), n;
+	unsigned long ct;
+	void **objs;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
-	c = this_cpu_ptr(sa_cpus);
-	cc = &c->cc[cls];
-	if (unlikely(cc->count && cc->objs[cc->count - 1] == p)) {
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
-		return;
-	}
-	c->stats.cls_frees[cls]++;
-	if (likely(cc->count < cc->cap && c->cached_bytes + osize <= sa_cache_limit())) {
-		cc->objs[cc->count++] = p;
-		c->cached_bytes += osize;
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
-		return;
-	}
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
-	sa_cache_flush_free(cls, p);
+	preempt_disable();
+	ct = this_cpu_read(sa_cpus->cc[cls].ct);
+	objs = this_cpu_read(sa_cpus->cc[cls].objs);
+	do {
+		n = sa_ct_count(ct);
+		if (unlikely(n && READ_ONCE(objs[n - 1]) == p)) {
+			preempt_enable();
+			sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
+			return;
+		}
+		if (unlikely(n >= this_cpu_read(sa_cpus->cc[cls].cap) ||
+			     this_cpu_read(sa_cpus->cached_bytes) + osize > sa_cache_limit())) {
+			preempt_enable();
+			sa_cache_flush_free(cls, p);
+			return;
+		}
+		WRITE_ONCE(objs[n], p);
+	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
+						ct + 1 + sa_tid_step)));
+	this_cpu_add(sa_cpus->cached_bytes, osize);
+	this_cpu_inc(sa_cpus->stats.cls_frees[cls]);
+	preempt_enable();
 }
 
 #endif /* _SPANALLOC_CPU_CACHE_H */

@@ -260,19 +260,39 @@ struct sa_cpu_stats {
 
 /**
  * struct sa_cc - one class's stack of free objects in one CPU's cache
- * @count: objects on the stack
+ * @ct: objects on the stack (low 16 bits) and a transaction id above them,
+ *	unique to the CPU and changed by every push and pop, so a fast path
+ *	interrupted by another user of the stack fails its cmpxchg and retries
+ *	(SLUB's tid, for a stack)
+ * @objs: the stack, top at count - 1
  * @cap: capacity of @objs
- * @objs: the stack, top at @count - 1
  */
 struct sa_cc {
-	u16 count;
-	u16 cap;
+	unsigned long ct;
 	void **objs;
+	u16 cap;
 };
+
+#define SA_CT_COUNT	0xffffUL
+/* Added to @ct by each operation: roundup_pow_of_two(nr_cpu_ids) << 16. */
+extern unsigned long sa_tid_step;
+
+static inline unsigned int sa_ct_count(unsigned long ct)
+{
+	return ct & SA_CT_COUNT;
+}
+
+/* Slow paths, local lock held: set a stack's count and move its tid on. */
+static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
+{
+	WRITE_ONCE(cc->ct, ((cc->ct & ~SA_CT_COUNT) + sa_tid_step) | n);
+}
 
 /**
  * struct sa_cpu - a CPU's cache, Go's mcache
- * @lock: local lock (irq-off on !RT) guarding everything below
+ * @lock: local lock (irq-off on !RT) taken by the slow paths and the tiny
+ *	allocator; the fast path runs with preemption off and this_cpu
+ *	operations (see cpu_cache.h)
  * @cached_bytes: bytes of objects held in @cc
  * @tiny_block: current tiny block, or NULL
  * @tiny_off: next free byte offset in @tiny_block
