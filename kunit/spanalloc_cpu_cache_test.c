@@ -258,8 +258,8 @@ static void fast_path_vs_hardirq(struct kunit *test)
 	hrtimer_start(&r->timer, ns_to_ktime(5 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
 	/* At least 20000 operations and 200 timer runs, at most 20 s. */
 	t0 = jiffies;
-	for (i = 0; i < 20000 || (READ_ONCE(r->runs) < 200 &&
-				 time_before(jiffies, t0 + 20 * HZ)); i++) {
+	for (i = 0; i < 20000 ||
+	     (READ_ONCE(r->runs) < 200 && time_before(jiffies, t0 + 20 * HZ)); i++) {
 		unsigned int k = i % ARRAY_SIZE(keep);
 
 		if (keep[k]) {
