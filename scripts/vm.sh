@@ -119,6 +119,12 @@ rsync_excl=(--exclude=.git/ --exclude='*.o' --exclude='*.ko' --exclude='*.mod'
 	--exclude=modules.order --exclude='*.a' --exclude='.tmp_versions/'
 	--exclude='*.d' --exclude=__pycache__/)
 
+# Sources are copied by content (--checksum) without their times (no -t):
+# a file that changed gets a new mtime, so make rebuilds it even when the
+# source tree (SPANALLOC_SRC, a git export) is older than the objects left
+# by the previous build from another tree.
+rsync_copy=(rsync -rlpD --checksum --delete)
+
 # One build at a time per kernel (tests may run vm.sh concurrently).
 exec 9>"$bdir/.lock"
 flock 9
@@ -129,7 +135,7 @@ if [[ $spanalloc -eq 1 ]]; then
 	case "$SA_CACHE/" in
 	"$SA_ROOT"/*) excl_cache=(--exclude="/${SA_CACHE#"$SA_ROOT"/}/") ;;
 	esac
-	rsync -a --delete "${rsync_excl[@]}" "${excl_cache[@]}" --exclude=/.cache/ \
+	"${rsync_copy[@]}" "${rsync_excl[@]}" "${excl_cache[@]}" --exclude=/.cache/ \
 		--exclude=/build/ --exclude=/bench/results/ "${SPANALLOC_SRC:-$SA_ROOT}/" "$src/"
 	sa_log "building spanalloc for $kid"
 	make -C "$kdir" M="$src" -j"$SA_JOBS" modules >"$bdir/build.log" 2>&1 || {
@@ -147,7 +153,7 @@ for e in "${exts[@]}"; do
 	name="$(basename "$edir")"
 	dest="$bdir/ext/$name"
 	mkdir -p "$dest"
-	rsync -a --delete "${rsync_excl[@]}" "$edir/" "$dest/"
+	"${rsync_copy[@]}" "${rsync_excl[@]}" "$edir/" "$dest/"
 	extra=()
 	if [[ $spanalloc -eq 1 ]]; then
 		extra=(KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" KCFLAGS="-I$src/include")
