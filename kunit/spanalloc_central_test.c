@@ -91,10 +91,40 @@ static void objects_are_distinct_and_in_span(struct kunit *test)
 	sa_central_release_empty();
 }
 
+static void first_span_is_small(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(20000), order = sa_class_span_order(cls), n;
+	struct sa_span *a, *b;
+	void *objs[16];
+
+	KUNIT_ASSERT_GE(test, order, 3);
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
+	/* The class had no span: its first one is the smallest holding two. */
+	a = sa_span_of(objs[0]);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_LT(test, a->order, order);
+	KUNIT_EXPECT_GE(test, a->objs, 2);
+	KUNIT_EXPECT_LT(test, (PAGE_SIZE << (a->order - 1)) / sa_class_size(cls), 2);
+	KUNIT_EXPECT_EQ(test, a->objs, (PAGE_SIZE << a->order) / sa_class_size(cls));
+	n = a->objs;
+	KUNIT_ASSERT_LT(test, n + 1, ARRAY_SIZE(objs));
+	/* Its other objects, then one from a second span of the class's order. */
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n, GFP_KERNEL), n);
+	b = sa_span_of(objs[n]);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_PTR_NE(test, b, a);
+	KUNIT_EXPECT_EQ(test, b->order, order);
+	KUNIT_EXPECT_EQ(test, b->objs, sa_class_objs(cls));
+	sa_central_return(cls, objs, n + 1);
+	sa_central_release_empty();
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);
+}
+
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(span_moves_between_lists),
 	KUNIT_CASE(second_empty_span_goes_to_heap),
 	KUNIT_CASE(objects_are_distinct_and_in_span),
+	KUNIT_CASE(first_span_is_small),
 	{}
 };
 

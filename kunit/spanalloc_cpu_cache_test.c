@@ -25,7 +25,7 @@ static u64 cpu_counter(int cpu, size_t off)
 static void refill_and_flush_thresholds(struct kunit *test)
 {
 	unsigned int cls = sa_size_class(256), batch = sa_class_batch(cls);
-	unsigned int cap = sa_cache_cap(cls), i, n = cap + batch;
+	unsigned int cap = sa_cache_cap(cls), i = 0, j, want, n = 4 * batch;
 	u64 refills, flushes;
 	void **objs;
 	int cpu;
@@ -38,21 +38,30 @@ static void refill_and_flush_thresholds(struct kunit *test)
 	cpu = smp_processor_id();
 	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
 	refills = CPU_STAT(cpu, refills);
-	/* The first allocation fetches a batch: one served, batch - 1 cached. */
-	objs[0] = spanalloc_alloc(256, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
-	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), batch - 1);
-	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + 1);
-	/* The next batch - 1 come from the cache alone. */
-	for (i = 1; i < batch; i++)
+	/*
+	 * Slow start: refills fetch 2, 4, 8, ... objects up to the batch. Each
+	 * refill serves one allocation and caches the rest; the next ones
+	 * come from the cache alone.
+	 */
+	for (want = 2, j = 1; ; want = min(2 * want, batch), j++) {
 		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
-	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
-	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + 1);
-	for (; i < n; i++) {
-		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i++]);
+		KUNIT_EXPECT_EQ_MSG(test, sa_cache_count(cpu, cls), want - 1, "refill %u", j);
+		KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + j);
+		while (sa_cache_count(cpu, cls)) {
+			objs[i] = spanalloc_alloc(256, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i++]);
+		}
+		KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + j);
+		if (want == batch)
+			break;
 	}
-	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + n / batch);
+	/* At full batch now: at least cap + batch objects, the cache empty. */
+	while (i < cap + batch || sa_cache_count(cpu, cls)) {
+		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i++]);
+	}
+	n = i;
 
 	/* Frees fill the stack up to its capacity without a flush... */
 	flushes = CPU_STAT(cpu, flushes);

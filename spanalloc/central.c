@@ -113,13 +113,13 @@ static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 		void *next = sa_link_encode(*(void **)obj, obj);
 		size_t off = (unsigned long)next - (unsigned long)span->base;
 
-		if (unlikely(next && (off >= ((size_t)ci->objs * ci->size) ||
+		if (unlikely(next && (off >= ((size_t)span->objs * ci->size) ||
 				      off != (size_t)((u64)off * ci->div_mul >> 32) * ci->size))) {
 			/* A write after free hit the link: drop the list. */
 			pr_err("corrupted free list in class %u span %p: link %p at %p\n",
 			       ci->size, span->base, next, obj);
 			WARN_ON_ONCE(1);
-			span->nfree = ci->objs - span->carved + 1;
+			span->nfree = span->objs - span->carved + 1;
 			next = NULL;
 		}
 		span->freelist = next;
@@ -132,19 +132,39 @@ static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 	return obj;
 }
 
-static struct sa_span *new_span(unsigned int cls, gfp_t gfp)
+/*
+ * Order of a class's first span. A class with big spans (32 KiB and up)
+ * starts with the smallest span that holds two objects: a class used by a
+ * handful of objects then does not pin up to 256 KiB. Later spans have the
+ * class's order (whose tail waste the generator bounds).
+ */
+static unsigned int first_span_order(const struct sa_class *ci)
+{
+	unsigned int o;
+
+	if (ci->span_order < 3)
+		return ci->span_order;
+	for (o = 0; o < ci->span_order; o++)
+		if ((PAGE_SIZE << o) / ci->size >= 2)
+			return o;
+	return ci->span_order;
+}
+
+static struct sa_span *new_span(unsigned int cls, bool first, gfp_t gfp)
 {
 	const struct sa_class *ci = cls_info(cls);
+	unsigned int order = first ? first_span_order(ci) : ci->span_order;
 	struct sa_span *span;
 
-	span = sa_heap_alloc_span(1U << ci->span_order, false, gfp);
+	span = sa_heap_alloc_span(1U << order, false, gfp);
 	if (!span)
 		return NULL;
 	span->cls = cls;
-	span->nfree = ci->objs;
+	span->objs = (PAGE_SIZE << order) / ci->size;
+	span->nfree = span->objs;
 	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_POISON) &&
 	    cls != SA_CLASS_TINY)
-		memset(span->base, SA_POISON_FREE, PAGE_SIZE << ci->span_order);
+		memset(span->base, SA_POISON_FREE, PAGE_SIZE << order);
 	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, gfp)) {
 		sa_heap_free_span(span);
 		return NULL;
@@ -184,9 +204,11 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 			c->free_objs += span->nfree;
 		}
 		if (!span) {
+			bool first = !(c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL]);
+
 			/* Fill the whole batch: cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
-			fresh = new_span(cls, gfp);
+			fresh = new_span(cls, first, gfp);
 			central_lock(c, &flags);
 			if (!fresh)
 				break;

@@ -63,13 +63,14 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	void *objs[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
-	unsigned int count;
+	unsigned int count, want;
 	struct sa_cc *cc;
 	int n, keep, i;
 	u64 room;
 	void *obj;
 
-	n = sa_central_fetch(cls, objs, sa_class_batch(cls), gfp);
+	want = this_cpu_read(sa_cpus->cc[cls].want);
+	n = sa_central_fetch(cls, objs, max(want, 1U), gfp);
 	if (!n)
 		return NULL;
 	obj = objs[--n];
@@ -84,6 +85,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	for (i = 0; i < keep; i++)
 		cc->objs[count++] = objs[i];
 	sa_cc_set_count(cc, count);
+	cc->want = min_t(unsigned int, 2 * cc->want, sa_class_batch(cls));
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
 	c->stats.cls_mallocs[cls]++;
@@ -167,6 +169,7 @@ void sa_cache_flush_cpu(int cpu)
 
 		unsigned int count = sa_ct_count(cc->ct);
 
+		cc->want = min(2U, sa_class_batch(cls));
 		if (!count)
 			continue;
 		trace_flush(cpu, cls, sa_class_size(cls), count);
@@ -297,6 +300,7 @@ int sa_cpu_cache_init(void)
 			goto fail;
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			c->cc[cls].cap = 2 * sa_class_batch(cls);
+			c->cc[cls].want = min(2U, sa_class_batch(cls));
 			c->cc[cls].objs = slots;
 			slots += c->cc[cls].cap;
 		}

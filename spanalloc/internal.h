@@ -60,6 +60,7 @@ struct sa_chunk;
  * @cls: size class (SA_SPAN_SMALL), 0 otherwise
  * @kind: enum sa_span_kind
  * @list_state: enum sa_span_list
+ * @objs: objects the span holds (a class's first span may be smaller)
  * @nfree: objects on @freelist plus objects never handed out
  * @carved: objects handed out at least once (bump pointer)
  * @inuse: objects out of the span: in a CPU cache or live
@@ -76,6 +77,7 @@ struct sa_span {
 	u8 cls;
 	u8 kind;
 	u8 list_state;
+	u16 objs;
 	u16 nfree;
 	u16 carved;
 	u16 inuse;
@@ -266,11 +268,15 @@ struct sa_cpu_stats {
  *	(SLUB's tid, for a stack)
  * @objs: the stack, top at count - 1
  * @cap: capacity of @objs
+ * @want: objects the next refill fetches: starts at 2 and doubles with each
+ *	refill up to the class's batch (slow start: a class this CPU barely
+ *	uses does not hold a whole batch); back to 2 when the cache is drained
  */
 struct sa_cc {
 	unsigned long ct;
 	void **objs;
 	u16 cap;
+	u16 want;
 };
 
 #define SA_CT_COUNT	0xffffUL

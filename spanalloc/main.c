@@ -199,7 +199,7 @@ static bool small_obj_start(struct sa_span *span, const void *p)
 	u32 off = (unsigned long)p - (unsigned long)span->base;
 	u32 idx = (u64)off * ci->div_mul >> 32;
 
-	return idx < ci->objs && idx * ci->size == off;
+	return idx < span->objs && idx * ci->size == off;
 }
 
 /**
