@@ -9,6 +9,7 @@ BURST=8388608
 
 fail() { echo "shrinker: FAIL: $*"; exit 1; }
 ms() { awk -v k="$1" '$1 == k { print $2 }' "$D/memstats"; }
+now_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
 
 echo 0 > /sys/module/spanalloc/parameters/scavenge_ms || fail "cannot set scavenge_ms"
 shrinks0=$(ms shrinks)
@@ -21,11 +22,13 @@ sys=$(ms heap_sys)
 echo "shrinker: burst $BURST bytes freed, scavenger off, 2 s later: heap_sys $sys cpu_cached_bytes $(ms cpu_cached_bytes) shrinks $shrinks0"
 [ "$sys" -gt 0 ] || fail "heap_sys is 0 with the scavenger off: nothing for the shrinker to do"
 
+t0=$(now_cs)
 echo 2 > /proc/sys/vm/drop_caches
+el=$(( $(now_cs) - t0 ))
 sys=$(ms heap_sys)
 shrinks=$(ms shrinks)
 rel=$(( $(ms heap_released) - rel0 ))
-echo "shrinker: after drop_caches: heap_sys $sys shrinks $shrinks heap_released +$rel bytes"
+echo "shrinker: after drop_caches ($((el / 100)).$(printf %02d $((el % 100))) s): heap_sys $sys shrinks $shrinks heap_released +$rel bytes"
 [ "$sys" -eq 0 ] || fail "heap_sys $sys after drop_caches; memstats: $(tr -s ' ' < $D/memstats | tr '\n' ' ')"
 [ "$shrinks" -ge $((shrinks0 + 1)) ] || fail "shrinks did not grow ($shrinks0 -> $shrinks)"
 [ "$(ms live_objects)" -eq 0 ] || fail "live_objects $(ms live_objects)"

@@ -13,7 +13,7 @@ LARGE=100000
 fail() { echo "tracepoints: FAIL: $*"; exit 1; }
 
 [ -d $T/events/spanalloc ] || fail "no $T/events/spanalloc"
-echo "tracepoints: events: $(ls $T/events/spanalloc | tr '\n' ' ')"
+echo "tracepoints: events: $(cd $T/events/spanalloc && echo *)"
 class=$(awk -v s=$SIZE 'NR > 1 && $1 ~ /^[0-9]+$/ && $2 >= s { print $2; exit }' $D/classes)
 [ -n "$class" ] || fail "no class of at least $SIZE bytes in $D/classes"
 echo "tracepoints: class size for $SIZE bytes: $class"
@@ -46,8 +46,9 @@ big=$(grep " alloc: .*bytes_req=$LARGE " /tmp/trace | head -n1)
 bigptr=$(echo "$big" | sed -n 's/.* ptr=\([^ ]*\) .*/\1/p')
 bigsz=$(echo "$big" | sed -n 's/.* bytes_alloc=\([0-9]*\) .*/\1/p')
 echo "tracepoints: large alloc ptr=$bigptr bytes_req=$LARGE bytes_alloc=$bigsz"
-[ "$bigsz" -ge $LARGE ] && [ $((bigsz % 4096)) -eq 0 ] && [ "$bigsz" -lt $((LARGE + 4096)) ] ||
+if [ "$bigsz" -lt $LARGE ] || [ $((bigsz % 4096)) -ne 0 ] || [ "$bigsz" -ge $((LARGE + 4096)) ]; then
 	fail "bytes_alloc=$bigsz for $LARGE bytes: expected whole pages, less than a page above"
+fi
 grep -q " free: .* ptr=$bigptr\$" /tmp/trace || fail "no spanalloc:free of ptr=$bigptr"
 
 refill=$(grep ' refill: ' /tmp/trace | grep " size=$class " | head -n1)
