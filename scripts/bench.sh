@@ -104,14 +104,15 @@ for smp in $smps; do
 			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --kernel "$kernel" \
 				--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
 				-- "$guest_cmd" || st=$?
-			# Retry once, and say so, only when the guest died before the
-			# command started (seen: an int3 Oops in static-key text
-			# patching at boot under multi-threaded TCG, before any
-			# module was loaded); a failure during the benchmark is kept.
+			# Retry once, and say so, only when the benchmark command never
+			# started (seen: an int3 Oops in static-key text patching at
+			# boot under multi-threaded TCG, before any module was loaded;
+			# and vm.sh itself failing while being edited); a failure
+			# during the benchmark is kept as it is.
 			if [[ $st -ne 0 && $try -eq 1 ]] &&
 				! grep -aq 'spanalloc-vm: running command' "$log"; then
 				cp "$log" "$log.boot-failure"
-				echo "bench: $name: the guest died during boot, before loading any module (exit $st):" >&2
+				echo "bench: $name: the benchmark command never started (boot failure or harness error, exit $st):" >&2
 				grep -a -m3 -E 'Oops|BUG|panic|RIP' "$log" >&2 || true
 				echo "bench: $name: retrying this boot once (log kept in $log.boot-failure)" >&2
 				continue
