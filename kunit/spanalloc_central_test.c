@@ -10,10 +10,10 @@
 
 static void span_moves_between_lists(struct kunit *test)
 {
-	unsigned int cls = sa_size_class(1024), n = sa_class_objs(cls), i;
+	unsigned int cls = sa_size_class(1024), n, i;
 	void **objs;
 
-	objs = kunit_kcalloc(test, n + 1, sizeof(void *), GFP_KERNEL);
+	objs = kunit_kcalloc(test, sa_class_objs(cls) + 1, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL) +
 			sa_central_nr_spans(cls, SA_LIST_FULL) +
@@ -22,6 +22,8 @@ static void span_moves_between_lists(struct kunit *test)
 	/* Taking one object of a fresh span leaves it partial. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 1);
+	n = sa_span_of(objs[0])->objs;
+	KUNIT_ASSERT_LE(test, n, sa_class_objs(cls));
 	/* Taking the rest makes it full, and no second span is cut. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n - 1, GFP_KERNEL), n - 1);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 0);
@@ -50,21 +52,40 @@ static void span_moves_between_lists(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_test_stats().central_free_bytes, 0);
 }
 
+/* Take every object of one new span of @cls into @objs; returns the span. */
+static struct sa_span *fill_one_span(struct kunit *test, unsigned int cls, void **objs,
+				     unsigned int *n)
+{
+	struct sa_span *span;
+
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
+	span = sa_span_of(objs[0]);
+	KUNIT_ASSERT_NOT_NULL(test, span);
+	*n = span->objs;
+	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, *n - 1, GFP_KERNEL), *n - 1);
+	return span;
+}
+
 static void second_empty_span_goes_to_heap(struct kunit *test)
 {
-	unsigned int cls = sa_size_class(2048), n = sa_class_objs(cls);
-	unsigned long span_bytes = PAGE_SIZE << sa_class_span_order(cls);
+	unsigned int cls = sa_size_class(2048), na, nb;
+	unsigned long abytes, bbytes;
+	struct sa_span *a, *b;
 	void **objs;
 
-	objs = kunit_kcalloc(test, 2 * n, sizeof(void *), GFP_KERNEL);
+	objs = kunit_kcalloc(test, 2 * sa_class_objs(cls), sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
-	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 2 * n, GFP_KERNEL), 2 * n);
+	a = fill_one_span(test, cls, objs, &na);
+	b = fill_one_span(test, cls, objs + na, &nb);
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	abytes = (unsigned long)a->npages << PAGE_SHIFT;
+	bbytes = (unsigned long)b->npages << PAGE_SHIFT;
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 2);
-	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 2 * span_bytes);
-	sa_central_return(cls, objs, 2 * n);
-	/* One empty span is kept, the other went back to the page heap. */
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, abytes + bbytes);
+	sa_central_return(cls, objs, na + nb);
+	/* The first span to empty is kept, the other went back to the heap. */
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 1);
-	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, span_bytes);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, abytes);
 	sa_central_release_empty();
 }
 
@@ -99,7 +120,7 @@ static void first_span_is_small(struct kunit *test)
 
 	KUNIT_ASSERT_GE(test, order, 3);
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
-	/* The class had no span: its first one is the smallest holding two. */
+	/* The class had no span: its first is the smallest that holds two. */
 	a = sa_span_of(objs[0]);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_LT(test, a->order, order);
@@ -108,13 +129,13 @@ static void first_span_is_small(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->objs, (PAGE_SIZE << a->order) / sa_class_size(cls));
 	n = a->objs;
 	KUNIT_ASSERT_LT(test, n + 1, ARRAY_SIZE(objs));
-	/* Its other objects, then one from a second span of the class's order. */
+	/* Its other objects, then one from a second span, twice as big. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n, GFP_KERNEL), n);
 	b = sa_span_of(objs[n]);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_PTR_NE(test, b, a);
-	KUNIT_EXPECT_EQ(test, b->order, order);
-	KUNIT_EXPECT_EQ(test, b->objs, sa_class_objs(cls));
+	KUNIT_EXPECT_EQ(test, b->order, min(order, a->order + 1U));
+	KUNIT_EXPECT_EQ(test, b->objs, (PAGE_SIZE << b->order) / sa_class_size(cls));
 	sa_central_return(cls, objs, n + 1);
 	sa_central_release_empty();
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);

@@ -133,27 +133,26 @@ static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 }
 
 /*
- * Order of a class's first span. A class with big spans (32 KiB and up)
- * starts with the smallest span that holds two objects: a class used by a
- * handful of objects then does not pin up to 256 KiB. Later spans have the
- * class's order (whose tail waste the generator bounds).
+ * Order of a new span for a class that holds @nspans spans: a class starts
+ * with the smallest span that holds two objects and each further span
+ * doubles, up to the class's own order (whose tail waste the generator
+ * bounds). A class used by a handful of objects then does not pin spans of
+ * up to 256 KiB that it will never fill.
  */
-static unsigned int first_span_order(const struct sa_class *ci)
+static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspans)
 {
 	unsigned int o;
 
-	if (ci->span_order < 3)
-		return ci->span_order;
 	for (o = 0; o < ci->span_order; o++)
 		if ((PAGE_SIZE << o) / ci->size >= 2)
-			return o;
-	return ci->span_order;
+			break;
+	return min(o + nspans, (unsigned int)ci->span_order);
 }
 
-static struct sa_span *new_span(unsigned int cls, bool first, gfp_t gfp)
+static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
 {
 	const struct sa_class *ci = cls_info(cls);
-	unsigned int order = first ? first_span_order(ci) : ci->span_order;
+	unsigned int order = cls == SA_CLASS_TINY ? ci->span_order : span_order_for(ci, nspans);
 	struct sa_span *span;
 
 	span = sa_heap_alloc_span(1U << order, false, gfp);
@@ -204,11 +203,11 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 			c->free_objs += span->nfree;
 		}
 		if (!span) {
-			bool first = !(c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL]);
+			unsigned int nspans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL];
 
 			/* Fill the whole batch: cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
-			fresh = new_span(cls, first, gfp);
+			fresh = new_span(cls, nspans, gfp);
 			central_lock(c, &flags);
 			if (!fresh)
 				break;
