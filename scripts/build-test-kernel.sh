@@ -4,6 +4,9 @@
 # linux-source-6.12 tarball with kunit/test.config, into
 # $SPANALLOC_CACHE/test-kernel/<srcver>-<cfghash>/ (an O= build directory that
 # is also the KDIR for external modules). Does nothing if already built.
+# The braces make bash read the whole script before running it, so editing
+# this file while it runs (other runs in progress) cannot derail them.
+{
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -67,3 +70,5 @@ fi
 [[ -f "$out/Module.symvers" ]] || sa_die "no Module.symvers after make modules"
 touch "$out/.built"
 sa_log "built in $(( $(date +%s) - start ))s: $out/arch/x86/boot/bzImage"
+exit
+}

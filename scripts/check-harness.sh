@@ -4,6 +4,9 @@
 # runs the real harness (scripts/vm.sh, scripts/kunit-report.py) on a fixture
 # from tests/harness/ and checks the exit status and the reason on the last
 # line. Exits 0 only if every failure was detected and every control passed.
+# The braces make bash read the whole script before running it, so editing
+# this file while it runs (other runs in progress) cannot derail them.
+{
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -81,3 +84,5 @@ expect control 0 'OK: guest command exited 0' -- \
 
 echo "check-harness: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
+exit
+}

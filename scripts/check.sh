@@ -18,6 +18,9 @@
 # script, smoke test, harness self-test, size-class check and boot; exit
 # status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check/.
 # CHECK_SKIP="harness smoke guest" skips stages (for quick local runs only).
+# The braces make bash read the whole script before running it, so editing
+# this file while it runs (other runs in progress) cannot derail them.
+{
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -145,3 +148,5 @@ if [[ ${#failures[@]} -gt 0 && $failed -eq 0 ]]; then
 fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && ${#failures[@]} -eq 0 ]]
+exit
+}

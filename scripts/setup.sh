@@ -15,6 +15,9 @@
 #
 # Everything goes under $SPANALLOC_CACHE (default <repo>/.cache). Nothing is
 # downloaded except Debian packages through apt.
+# The braces make bash read the whole script before running it, so editing
+# this file while it runs (other runs in progress) cannot derail them.
+{
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -158,3 +161,6 @@ setup_initramfs() {
 [[ $want_test -eq 1 ]] && setup_test
 sa_log "qemu: $(qemu-system-x86_64 --version | head -n1)"
 exit 0
+# shellcheck disable=SC2317 # reached when the script does not exit earlier
+exit
+}

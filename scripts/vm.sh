@@ -36,6 +36,9 @@
 # VM_APPEND="extra kernel command line", VM_CPU (default max, host on kvm),
 # SPANALLOC_CACHE, SPANALLOC_SRC (build spanalloc from this tree instead of
 # the repo, e.g. a known-good copy while the repo's tree is mid-change).
+# The braces make bash read the whole script before running it, so editing
+# this file while it runs (other runs in progress) cannot derail them.
+{
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -361,3 +364,6 @@ msg="$(IFS=';'; echo "${reasons[*]}")"
 msg="${msg//;/; }"
 echo "vm.sh: log: $log (${elapsed}s)" >&2
 fail "$code" "$msg"
+# shellcheck disable=SC2317 # reached when the script does not exit earlier
+exit
+}
