@@ -5,7 +5,7 @@
 #   make                 build spanalloc/spanalloc.ko against KDIR (default: the
 #                        running kernel's /lib/modules/$(uname -r)/build, else
 #                        Debian's stock 6.12 headers fetched into .cache/)
-#   make clean           remove build outputs (in the tree and .cache/build)
+#   make clean           remove build outputs from the tree (not the cache)
 #   make distclean       also remove the whole cache (kernels, downloads)
 #   make setup           apt packages, stock kernel, test kernel, busybox
 #   make check           everything; ends with "N passed, N failed"
@@ -29,12 +29,10 @@ modules:
 	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
 
 clean:
-	find spanalloc kunit examples tests \
-		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
-		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
-		-o -name '.*.d' \) -delete 2>/dev/null || true
-	rm -f Module.symvers modules.order .*.cmd
-	rm -rf "$(SA_CACHE)/build"
+	find . \( -path ./.cache -o -path ./.git \) -prune -o -type f \( -name '*.o' \
+		-o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+		-o -name 'modules.order' -o -name 'Module.symvers' -o -name '.*.d' \) \
+		-print0 | xargs -0 rm -f
 
 distclean: clean
 	rm -rf "$(SA_CACHE)"
