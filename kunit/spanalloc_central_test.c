@@ -112,31 +112,30 @@ static void objects_are_distinct_and_in_span(struct kunit *test)
 	sa_central_release_empty();
 }
 
-static void first_span_is_small(struct kunit *test)
+static void spans_grow_with_their_class(struct kunit *test)
 {
-	unsigned int cls = sa_size_class(20000), order = sa_class_span_order(cls), n;
-	struct sa_span *a, *b;
-	void *objs[16];
+	unsigned int cls = sa_size_class(20000), order = sa_class_span_order(cls);
+	unsigned int size = sa_class_size(cls), n, k, total = 0;
+	struct sa_span *spans[5];
+	void **objs;
 
 	KUNIT_ASSERT_GE(test, order, 3);
-	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
-	/* The class had no span: its first is the smallest that holds two. */
-	a = sa_span_of(objs[0]);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_LT(test, a->order, order);
-	KUNIT_EXPECT_GE(test, a->objs, 2);
-	KUNIT_EXPECT_LT(test, (PAGE_SIZE << (a->order - 1)) / sa_class_size(cls), 2);
-	KUNIT_EXPECT_EQ(test, a->objs, (PAGE_SIZE << a->order) / sa_class_size(cls));
-	n = a->objs;
-	KUNIT_ASSERT_LT(test, n + 1, ARRAY_SIZE(objs));
-	/* Its other objects, then one from a second span, twice as big. */
-	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n, GFP_KERNEL), n);
-	b = sa_span_of(objs[n]);
-	KUNIT_ASSERT_NOT_NULL(test, b);
-	KUNIT_EXPECT_PTR_NE(test, b, a);
-	KUNIT_EXPECT_EQ(test, b->order, min(order, a->order + 1U));
-	KUNIT_EXPECT_EQ(test, b->objs, (PAGE_SIZE << b->order) / sa_class_size(cls));
-	sa_central_return(cls, objs, n + 1);
+	objs = kunit_kcalloc(test, 5 * sa_class_objs(cls), sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (k = 0; k < ARRAY_SIZE(spans); k++) {
+		spans[k] = fill_one_span(test, cls, objs + total, &n);
+		KUNIT_EXPECT_EQ(test, n, (PAGE_SIZE << spans[k]->order) / size);
+		total += n;
+	}
+	/* The class had no span: its first is the smallest that holds two... */
+	KUNIT_EXPECT_LT(test, spans[0]->order, order);
+	KUNIT_EXPECT_GE(test, spans[0]->objs, 2);
+	KUNIT_EXPECT_LT(test, (PAGE_SIZE << (spans[0]->order - 1)) / size, 2);
+	/* ...four spans of that order, then the size doubles. */
+	for (k = 1; k < 4; k++)
+		KUNIT_EXPECT_EQ(test, spans[k]->order, spans[0]->order);
+	KUNIT_EXPECT_EQ(test, spans[4]->order, spans[0]->order + 1);
+	sa_central_return(cls, objs, total);
 	sa_central_release_empty();
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);
 }
@@ -145,7 +144,7 @@ static struct kunit_case central_cases[] = {
 	KUNIT_CASE(span_moves_between_lists),
 	KUNIT_CASE(second_empty_span_goes_to_heap),
 	KUNIT_CASE(objects_are_distinct_and_in_span),
-	KUNIT_CASE(first_span_is_small),
+	KUNIT_CASE(spans_grow_with_their_class),
 	{}
 };
 

@@ -45,7 +45,7 @@ of two.
 
 Per class the tables also carry:
 - batch: objects moved between a per-CPU cache and the central list at once
-  (TCMalloc's num_objects_to_move): clamp(32768 / size, 2, 64), and at most
+  (TCMalloc's num_objects_to_move): clamp(16384 / size, 2, 64), and at most
   4 * objs;
 - div_mul: ceil(2^32 / size), checked exhaustively so that for every offset
   off in [0, span bytes), (u32)((u64)off * div_mul >> 32) == off / size.
@@ -83,7 +83,7 @@ TINY_SIZE = 16              # the tiny allocator's block class
 # object is the same, and so does the verification below.
 HOT_SIZES = (2688,)
 
-BATCH_BYTES = 32768
+BATCH_BYTES = 16384
 BATCH_MIN = 2
 BATCH_MAX = 64
 BATCH_SPANS = 4

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/cache.h>
 #include <linux/random.h>
+#include <linux/log2.h>
 #include "internal.h"
 
 static unsigned int keep_empty_spans = 1;
@@ -134,10 +135,12 @@ static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 
 /*
  * Order of a new span for a class that holds @nspans spans: a class starts
- * with the smallest span that holds two objects and each further span
- * doubles, up to the class's own order (whose tail waste the generator
- * bounds). A class used by a handful of objects then does not pin spans of
- * up to 256 KiB that it will never fill.
+ * with spans of the smallest order that holds two objects, and the span
+ * size doubles each time the number of spans does past four (four spans of
+ * that order, then eight twice as big, sixteen four times as big...), up to
+ * the class's own order (whose tail waste the generator bounds). A class
+ * used by a handful of objects then does not pin spans of up to 256 KiB
+ * that it will never fill.
  */
 static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspans)
 {
@@ -146,7 +149,7 @@ static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspan
 	for (o = 0; o < ci->span_order; o++)
 		if ((PAGE_SIZE << o) / ci->size >= 2)
 			break;
-	return min(o + nspans, (unsigned int)ci->span_order);
+	return min(o + ilog2(nspans / 4 + 1), (unsigned int)ci->span_order);
 }
 
 static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
