@@ -301,12 +301,46 @@ static void fast_path_vs_hardirq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fails + r->fails, 0);
 }
 
+static void bulk_takes_cache_then_central(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(300), cached, i, n = 200;
+	void **ptrs;
+	u64 direct;
+	int cpu;
+
+	ptrs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < 10; i++)
+		ptrs[i] = spanalloc_alloc(300, GFP_KERNEL);
+	for (i = 0; i < 10; i++)
+		spanalloc_free(ptrs[i]);
+	cached = sa_cache_count(cpu, cls);
+	KUNIT_EXPECT_GE(test, cached, 10);
+	direct = CPU_STAT(cpu, bulk_fetched);
+	/* Everything this CPU holds, then the rest straight from central. */
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(300, GFP_KERNEL, n, ptrs), n);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, bulk_fetched), direct + n - cached);
+	migrate_enable();
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, ptrs[i]);
+		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(ptrs[i]), sa_class_size(cls));
+		memset(ptrs[i], i, 300);
+	}
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, ((u8 *)ptrs[i])[299], (u8)i);
+	spanalloc_free_bulk(n, ptrs);
+}
+
 static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(refill_and_flush_thresholds),
 	KUNIT_CASE(immediate_double_free_refused),
 	KUNIT_CASE(byte_budget_is_kept),
 	KUNIT_CASE(free_goes_to_freeing_cpu),
 	KUNIT_CASE(drain_empties_every_cache),
+	KUNIT_CASE(bulk_takes_cache_then_central),
 	KUNIT_CASE_SLOW(fast_path_vs_hardirq),
 	{}
 };

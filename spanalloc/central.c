@@ -263,7 +263,8 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		c->free_objs++;
 		c->inuse_objs--;
 		if (span->inuse) {
-			span_move(c, span, SA_LIST_PARTIAL);
+			if (span->list_state != SA_LIST_PARTIAL)
+				span_move(c, span, SA_LIST_PARTIAL);
 		} else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans)) {
 			span_move(c, span, SA_LIST_EMPTY);
 		} else {

@@ -128,7 +128,8 @@ static int cpus_show(struct seq_file *m, void *v)
 			frees += st->cls_frees[cls];
 		}
 		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu\n", cpu, cpu_online(cpu),
-			   objs, bytes, allocs, allocs - st->refills, st->refills,
+			   objs, bytes, allocs,
+			   allocs - st->refills - st->bulk_fetched, st->refills,
 			   st->flushes, frees);
 	}
 	return 0;

@@ -241,6 +241,8 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @refills: batches fetched from central lists (each also served one
  *	allocation; every other small allocation was a fast-path hit)
  * @flushes: batches returned to central lists
+ * @bulk_fetched: objects spanalloc_alloc_bulk() took straight from central
+ *	lists
  * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
  * @cls_frees: per class, objects freed
  * @cls_req: per class, bytes requested by the callers
@@ -253,7 +255,7 @@ struct sa_cpu_stats {
 	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
 	s64 large_bytes;
 	u64 bad_frees, corruptions, shrinks;
-	u64 refills, flushes;
+	u64 refills, flushes, bulk_fetched;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
 	u64 cls_req[SA_NR_CACHED];
@@ -320,6 +322,8 @@ int sa_cpu_cache_init(void);
 void sa_cpu_cache_exit(void);
 void sa_cache_flush_cpu(int cpu);
 void sa_cache_drain_all(void);
+unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
+				 gfp_t gfp);
 unsigned int sa_cache_count(int cpu, unsigned int cls);
 unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);

@@ -345,17 +345,35 @@ EXPORT_SYMBOL_GPL(spanalloc_realloc);
  */
 int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
-	size_t i;
+	unsigned int cls, osize;
+	size_t i, got;
 
 	if (!size || !nr)
 		return 0;
-	for (i = 0; i < nr; i++) {
-		ptrs[i] = sa_alloc(size, gfp, _RET_IP_);
-		if (unlikely(!ptrs[i])) {
-			spanalloc_free_bulk(i, ptrs);
-			return 0;
+	if (size > SPANALLOC_MAX_SMALL_SIZE || nr > INT_MAX ||
+	    static_branch_unlikely(&sa_debug_key) || trace_alloc_enabled()) {
+		/* One at a time: large objects, debug checks, tracing. */
+		for (i = 0; i < nr; i++) {
+			ptrs[i] = sa_alloc(size, gfp, _RET_IP_);
+			if (unlikely(!ptrs[i])) {
+				spanalloc_free_bulk(i, ptrs);
+				return 0;
+			}
 		}
+		return nr;
 	}
+	might_alloc(gfp);
+	cls = sa_size_class(size);
+	osize = sa_classes[cls].size;
+	got = sa_cache_alloc_bulk(cls, size, ptrs, nr, gfp);
+	if (unlikely(got < nr)) {
+		spanalloc_free_bulk(got, ptrs);
+		return 0;
+	}
+	if (want_init_on_alloc(gfp))
+		for (i = 0; i < nr; i++)
+			memset(ptrs[i], 0, osize);
+	this_cpu_add(sa_cpus->stats.sizes[sa_size_bucket(size)], nr);
 	return nr;
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_bulk);
