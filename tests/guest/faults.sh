@@ -71,6 +71,7 @@ echo "faults: workload: $(tr '\n' ' ' < $W)"
 [ $fails -gt 0 ] || fail "no allocation returned NULL under $PROBABILITY% page allocation failures"
 [ "$(st corrupted)" -eq 0 ] || fail "$(st corrupted) objects corrupted"
 [ "$(st live)" -eq 0 ] || fail "the workload still holds $(st live) objects"
+[ "$(st duplicates)" -eq 0 ] || fail "a bulk allocation returned the same object twice"
 
 # Phase 2, every task and hardirq context: fail 50% of the allocations of
 # order 9 and above (spanalloc's chunks and the largest objects; nothing

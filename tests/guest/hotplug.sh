@@ -27,11 +27,12 @@ r=0
 while [ $r -lt $ROUNDS ]; do
 	r=$((r + 1))
 	for c in 1 2 3; do
+		before=$(cpucol $c cached_objs)
 		echo 0 > /sys/devices/system/cpu/cpu$c/online || fail "cpu$c would not go offline"
 		sleep 1
 		on=$(cpucol $c online)
 		cached=$(cpucol $c cached_objs)
-		echo "hotplug: round $r: cpu$c offline: online $on cached_objs $cached; ops so far $(st ops)"
+		echo "hotplug: round $r: cpu$c offline: online $on cached_objs $cached (had $before just before); ops so far $(st ops)"
 		[ "$on" = 0 ] || fail "cpus shows cpu$c online=$on while it is offline"
 		[ "$cached" = 0 ] || fail "offline cpu$c still caches $cached objects"
 		echo 1 > /sys/devices/system/cpu/cpu$c/online || fail "cpu$c would not come back online"
@@ -42,8 +43,9 @@ while [ $r -lt $ROUNDS ]; do
 	echo 0 > /sys/devices/system/cpu/cpu2/online || fail "cpu2 would not go offline"
 	echo 0 > /sys/devices/system/cpu/cpu3/online || fail "cpu3 would not go offline"
 	sleep 1
-	[ "$(cpucol 2 cached_objs)" = 0 ] && [ "$(cpucol 3 cached_objs)" = 0 ] ||
+	if [ "$(cpucol 2 cached_objs)" != 0 ] || [ "$(cpucol 3 cached_objs)" != 0 ]; then
 		fail "offline cpu2/cpu3 cache $(cpucol 2 cached_objs)/$(cpucol 3 cached_objs) objects"
+	fi
 	echo 1 > /sys/devices/system/cpu/cpu2/online || fail "cpu2 would not come back online"
 	echo 1 > /sys/devices/system/cpu/cpu3/online || fail "cpu3 would not come back online"
 	cycles=$((cycles + 2))
@@ -53,6 +55,7 @@ wait $pid || fail "stress_ms write failed"
 echo "hotplug: workload: $(tr '\n' ' ' < $W)"
 [ "$(st corrupted)" -eq 0 ] || fail "$(st corrupted) objects corrupted"
 [ "$(st live)" -eq 0 ] || fail "the workload still holds $(st live) objects"
+[ "$(st duplicates)" -eq 0 ] || fail "a bulk allocation returned the same object twice"
 [ "$(st ops)" -gt 0 ] || fail "the workload did nothing"
 echo 1 > $D/drain
 echo "hotplug: after drain: heap_sys $(ms heap_sys) live_objects $(ms live_objects) cpu_cached_bytes $(ms cpu_cached_bytes) bad_frees $(ms bad_frees)"

@@ -56,6 +56,7 @@
 struct wl_obj {
 	void *p;
 	size_t size;
+	u64 gen;	/* serial number of the allocation, part of the pattern */
 };
 
 struct wl_ring {
@@ -85,6 +86,8 @@ static atomic64_t wl_tiny = ATOMIC64_INIT(0);
 static atomic64_t wl_drains = ATOMIC64_INIT(0);
 static atomic64_t wl_stress_runs = ATOMIC64_INIT(0);
 static atomic64_t wl_workers_started = ATOMIC64_INIT(0);
+static atomic64_t wl_gen = ATOMIC64_INIT(0);
+static atomic64_t wl_dups = ATOMIC64_INIT(0);
 
 static unsigned int drain_ms = 500;
 module_param(drain_ms, uint, 0644);
@@ -109,40 +112,45 @@ static struct rnd_state wl_irq_rnd;
 
 static struct dentry *wl_debugfs;
 
-/* Pattern: a tag at both ends of objects of 16 bytes or more, a byte elsewhere. */
-static u64 wl_tag(const void *p, size_t size)
+/*
+ * Pattern: a tag at both ends of objects of 16 bytes or more, a byte
+ * elsewhere, both from the address, the size and the allocation's serial
+ * number: an object handed out twice at once is caught by its first owner.
+ */
+static u64 wl_tag(const void *p, size_t size, u64 gen)
 {
-	return ((unsigned long)p * 0x9e3779b97f4a7c15ULL) ^ size ^ 0x5a5a0000a5a5ULL;
+	return ((unsigned long)p * 0x9e3779b97f4a7c15ULL) ^ size ^
+	       (gen * 0xc2b2ae3d27d4eb4fULL) ^ 0x5a5a0000a5a5ULL;
 }
 
-static u8 wl_byte(const void *p, size_t size)
+static u8 wl_byte(const void *p, size_t size, u64 gen)
 {
-	u64 t = wl_tag(p, size);
+	u64 t = wl_tag(p, size, gen);
 
 	return (u8)(t ^ (t >> 13) ^ (t >> 29) ^ (t >> 47)) | 1;
 }
 
-static void wl_fill(void *p, size_t size)
+static void wl_fill(void *p, size_t size, u64 gen)
 {
-	u8 b = wl_byte(p, size);
+	u8 b = wl_byte(p, size, gen);
 
 	if (size < 16) {
 		memset(p, b, size);
 		return;
 	}
 	memset(p + 8, b, size - 16);
-	put_unaligned(wl_tag(p, size), (u64 *)p);
-	put_unaligned(wl_tag(p, size), (u64 *)(p + size - 8));
+	put_unaligned(wl_tag(p, size, gen), (u64 *)p);
+	put_unaligned(wl_tag(p, size, gen), (u64 *)(p + size - 8));
 }
 
-static bool wl_intact(const void *p, size_t size)
+static bool wl_intact(const void *p, size_t size, u64 gen)
 {
-	u8 b = wl_byte(p, size);
+	u8 b = wl_byte(p, size, gen);
 
 	if (size < 16)
 		return !memchr_inv(p, b, size);
-	return get_unaligned((const u64 *)p) == wl_tag(p, size) &&
-	       get_unaligned((const u64 *)(p + size - 8)) == wl_tag(p, size) &&
+	return get_unaligned((const u64 *)p) == wl_tag(p, size, gen) &&
+	       get_unaligned((const u64 *)(p + size - 8)) == wl_tag(p, size, gen) &&
 	       !memchr_inv(p + 8, b, size - 16);
 }
 
@@ -163,51 +171,58 @@ static size_t wl_size(u32 r)
 	return 256 * 1024 + 1 + v % (WL_MAX_SIZE - 256 * 1024);
 }
 
-static void wl_got(void *p, size_t size)
+static u64 wl_got(void *p, size_t size)
 {
-	wl_fill(p, size);
+	u64 gen = atomic64_inc_return(&wl_gen);
+
+	wl_fill(p, size, gen);
 	atomic64_inc(&wl_live);
 	atomic64_add(size, &wl_bytes);
+	return gen;
 }
 
-/* Allocate, count and fill one object; NULL is a counted failure. */
-static void *wl_alloc(size_t size, gfp_t gfp, bool tiny)
+/* Allocate, count and fill one object into @o; NULL is a counted failure. */
+static void *wl_alloc(struct wl_obj *o, size_t size, gfp_t gfp, bool tiny)
 {
 	void *p;
 
 	p = tiny ? spanalloc_alloc_tiny(size, gfp) : spanalloc_alloc(size, gfp);
 	atomic64_inc(&wl_ops);
+	o->p = p;
+	o->size = size;
 	if (!p) {
 		atomic64_inc(&wl_failures);
 		return NULL;
 	}
 	if (tiny)
 		atomic64_inc(&wl_tiny);
-	wl_got(p, size);
+	o->gen = wl_got(p, size);
 	return p;
 }
 
-static void wl_check(const void *p, size_t size)
+static void wl_check(const void *p, size_t size, u64 gen)
 {
-	if (!wl_intact(p, size)) {
+	if (!wl_intact(p, size, gen)) {
 		atomic64_inc(&wl_corrupted);
-		pr_err("object %p of %zu bytes corrupted\n", p, size);
+		pr_err("object %p of %zu bytes (allocation #%llu) corrupted\n", p, size, gen);
 		print_hex_dump(KERN_ERR, "sa_workload: ", DUMP_PREFIX_OFFSET, 16, 1, p,
 			       min_t(size_t, size, 64), false);
 	}
 }
 
 /* Check the pattern, then free. */
-static void wl_release(void *p, size_t size)
+static void wl_release(const struct wl_obj *o)
 {
-	wl_check(p, size);
+	void *p = o->p;
+
+	wl_check(p, o->size, o->gen);
 	spanalloc_free(p);
 	atomic64_inc(&wl_ops);
 	atomic64_dec(&wl_live);
 }
 
 /* Kept objects (burst, free_all); wl_mutex held. */
-static int wl_keep(void *p, size_t size)
+static int wl_keep(const struct wl_obj *o)
 {
 	if (wl_nr_kept == wl_cap_kept) {
 		size_t cap = max_t(size_t, 1024, wl_cap_kept * 2);
@@ -221,9 +236,7 @@ static int wl_keep(void *p, size_t size)
 		wl_kept = n;
 		wl_cap_kept = cap;
 	}
-	wl_kept[wl_nr_kept].p = p;
-	wl_kept[wl_nr_kept].size = size;
-	wl_nr_kept++;
+	wl_kept[wl_nr_kept++] = *o;
 	return 0;
 }
 
@@ -231,7 +244,7 @@ static void wl_free_kept(void)
 {
 	while (wl_nr_kept) {
 		wl_nr_kept--;
-		wl_release(wl_kept[wl_nr_kept].p, wl_kept[wl_nr_kept].size);
+		wl_release(&wl_kept[wl_nr_kept]);
 	}
 	kvfree(wl_kept);
 	wl_kept = NULL;
@@ -247,19 +260,18 @@ static int wl_burst(u64 total)
 	prandom_seed_state(&rnd, get_random_u64());
 	while (done < total) {
 		size_t size = wl_size(prandom_u32_state(&rnd));
-		void *p;
+		struct wl_obj o;
 
 		size = min_t(u64, size, total - done);
-		p = wl_alloc(size, GFP_KERNEL, size <= SPANALLOC_TINY_MAX);
-		if (!p) {
+		if (!wl_alloc(&o, size, GFP_KERNEL, size <= SPANALLOC_TINY_MAX)) {
 			/* Under pressure: count it, give up after a run of them. */
 			if (++failed >= 64)
 				break;
 			continue;
 		}
-		if (wl_keep(p, size)) {
+		if (wl_keep(&o)) {
 			atomic64_inc(&wl_failures);
-			wl_release(p, size);
+			wl_release(&o);
 			if (++failed >= 64)
 				break;
 			continue;
@@ -272,14 +284,13 @@ static int wl_burst(u64 total)
 }
 
 /* Objects handed to another worker to free. */
-static bool wl_ring_push(struct wl_ring *r, void *p, size_t size)
+static bool wl_ring_push(struct wl_ring *r, const struct wl_obj *o)
 {
 	bool ok = false;
 
 	spin_lock(&r->lock);
 	if (r->head - r->tail < WL_RING) {
-		r->o[r->head % WL_RING].p = p;
-		r->o[r->head % WL_RING].size = size;
+		r->o[r->head % WL_RING] = *o;
 		r->head++;
 		ok = true;
 	}
@@ -304,8 +315,9 @@ static bool wl_ring_pop(struct wl_ring *r, struct wl_obj *o)
 static void wl_bulk(struct wl_worker *w, u32 r)
 {
 	void *ptrs[WL_BULK];
+	u64 gens[WL_BULK];
 	size_t size = 1 + (r >> 4) % 2048;
-	unsigned int nr = 2 + r % (WL_BULK - 1), i;
+	unsigned int nr = 2 + r % (WL_BULK - 1), i, j;
 
 	atomic64_inc(&wl_bulk_calls);
 	atomic64_add(nr, &wl_ops);
@@ -313,12 +325,20 @@ static void wl_bulk(struct wl_worker *w, u32 r)
 		atomic64_inc(&wl_failures);
 		return;
 	}
-	for (i = 0; i < nr; i++)
-		wl_got(ptrs[i], size);
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < i; j++) {
+			if (ptrs[j] == ptrs[i]) {
+				atomic64_inc(&wl_dups);
+				pr_err("bulk of %u x %zu bytes gave %p twice (#%u and #%u)\n",
+				       nr, size, ptrs[i], j, i);
+			}
+		}
+		gens[i] = wl_got(ptrs[i], size);
+	}
 	/* Half the time freed in bulk, else one by one through the slots. */
 	if (r & 0x80000000) {
 		for (i = 0; i < nr; i++)
-			wl_check(ptrs[i], size);
+			wl_check(ptrs[i], size, gens[i]);
 		spanalloc_free_bulk(nr, ptrs);
 		atomic64_add(nr, &wl_ops);
 		atomic64_sub(nr, &wl_live);
@@ -328,9 +348,10 @@ static void wl_bulk(struct wl_worker *w, u32 r)
 		struct wl_obj *o = &w->slot[(r + i * 7) % WL_SLOTS];
 
 		if (o->p)
-			wl_release(o->p, o->size);
+			wl_release(o);
 		o->p = ptrs[i];
 		o->size = size;
+		o->gen = gens[i];
 	}
 }
 
@@ -344,32 +365,28 @@ static void wl_step(struct wl_worker *w)
 
 	/* Free what other workers handed over. */
 	for (i = 0; i < 4 && wl_ring_pop(&w->ring, &x); i++)
-		wl_release(x.p, x.size);
+		wl_release(&x);
 
 	if (o->p) {
-		wl_release(o->p, o->size);
+		wl_release(o);
 		o->p = NULL;
 	} else if (op < 60) {
-		o->size = wl_size(prandom_u32_state(&w->rnd));
-		o->p = wl_alloc(o->size, GFP_KERNEL, false);
+		wl_alloc(o, wl_size(prandom_u32_state(&w->rnd)), GFP_KERNEL, false);
 	} else if (op < 80) {
-		o->size = 1 + (r >> 16) % SPANALLOC_TINY_MAX;
-		o->p = wl_alloc(o->size, GFP_KERNEL, true);
+		wl_alloc(o, 1 + (r >> 16) % SPANALLOC_TINY_MAX, GFP_KERNEL, true);
 	} else if (op < 90) {
 		wl_bulk(w, prandom_u32_state(&w->rnd));
 	} else {
-		size_t size = wl_size(prandom_u32_state(&w->rnd));
-		void *p = wl_alloc(size, GFP_KERNEL, false);
 		struct wl_worker *to;
 
-		if (!p)
+		if (!wl_alloc(&x, wl_size(prandom_u32_state(&w->rnd)), GFP_KERNEL, false))
 			return;
 		to = &wl_workers[(w->id + 1 + (r >> 16) % max(wl_nr_workers - 1, 1U)) %
 				 wl_nr_workers];
-		if (to != w && wl_ring_push(&to->ring, p, size))
+		if (to != w && wl_ring_push(&to->ring, &x))
 			atomic64_inc(&wl_cross_frees);
 		else
-			wl_release(p, size);
+			wl_release(&x);
 	}
 }
 
@@ -397,14 +414,13 @@ static enum hrtimer_restart wl_timer_fn(struct hrtimer *t)
 {
 	struct wl_obj *o = &wl_irq_obj[wl_irq_next++ % WL_IRQ_SLOTS];
 	unsigned int us = READ_ONCE(irq_us);
+	size_t size = 1 + prandom_u32_state(&wl_irq_rnd) % 4096;
 
 	if (o->p) {
-		wl_release(o->p, o->size);
+		wl_release(o);
 		o->p = NULL;
 	}
-	o->size = 1 + prandom_u32_state(&wl_irq_rnd) % 4096;
-	o->p = wl_alloc(o->size, GFP_ATOMIC, o->size <= SPANALLOC_TINY_MAX);
-	if (o->p)
+	if (wl_alloc(o, size, GFP_ATOMIC, size <= SPANALLOC_TINY_MAX))
 		atomic64_inc(&wl_irq_allocs);
 	if (!us)
 		return HRTIMER_NORESTART;
@@ -419,11 +435,11 @@ static void wl_worker_cleanup(struct wl_worker *w)
 
 	for (i = 0; i < WL_SLOTS; i++) {
 		if (w->slot[i].p)
-			wl_release(w->slot[i].p, w->slot[i].size);
+			wl_release(&w->slot[i]);
 		w->slot[i].p = NULL;
 	}
 	while (wl_ring_pop(&w->ring, &x))
-		wl_release(x.p, x.size);
+		wl_release(&x);
 }
 
 static int wl_stress(unsigned int ms)
@@ -454,7 +470,8 @@ static int wl_stress(unsigned int ms)
 		if (wl_workers[i].task)
 			wake_up_process(wl_workers[i].task);
 	if (irq_us)
-		hrtimer_start(&wl_timer, ns_to_ktime((u64)irq_us * NSEC_PER_USEC), HRTIMER_MODE_REL);
+		hrtimer_start(&wl_timer, ns_to_ktime((u64)irq_us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 
 	while (time_before(jiffies, deadline)) {
 		unsigned long left = jiffies_to_msecs(deadline - jiffies);
@@ -473,7 +490,7 @@ static int wl_stress(unsigned int ms)
 		wl_worker_cleanup(&wl_workers[i]);
 	for (i = 0; i < WL_IRQ_SLOTS; i++) {
 		if (wl_irq_obj[i].p)
-			wl_release(wl_irq_obj[i].p, wl_irq_obj[i].size);
+			wl_release(&wl_irq_obj[i]);
 		wl_irq_obj[i].p = NULL;
 	}
 	kvfree(wl_workers);
@@ -488,21 +505,22 @@ static int wl_stress(unsigned int ms)
 
 static int wl_one(size_t size)
 {
-	void *p = wl_alloc(size, GFP_KERNEL, false);
+	struct wl_obj o;
 
-	if (!p)
+	if (!wl_alloc(&o, size, GFP_KERNEL, false))
 		return -ENOMEM;
-	wl_release(p, size);
+	wl_release(&o);
 	return 0;
 }
 
 static int wl_leak(unsigned long n)
 {
+	struct wl_obj o;
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
 		/* Deliberately never freed: spanalloc reports them at unload. */
-		if (!wl_alloc(64, GFP_KERNEL, false))
+		if (!wl_alloc(&o, 64, GFP_KERNEL, false))
 			return -ENOMEM;
 	}
 	pr_info("leaked %lu objects of 64 bytes\n", n);
@@ -581,6 +599,8 @@ module_param_cb(alloc_failures, &wl_counter_ops, &wl_failures, 0444);
 MODULE_PARM_DESC(alloc_failures, "Allocations that returned NULL");
 module_param_cb(corrupted, &wl_counter_ops, &wl_corrupted, 0444);
 MODULE_PARM_DESC(corrupted, "Objects whose pattern was damaged when checked");
+module_param_cb(duplicates, &wl_counter_ops, &wl_dups, 0444);
+MODULE_PARM_DESC(duplicates, "Pointers a bulk allocation returned twice");
 module_param_cb(live, &wl_counter_ops, &wl_live, 0444);
 MODULE_PARM_DESC(live, "Objects the module holds now");
 
@@ -594,6 +614,7 @@ static int wl_stats_show(struct seq_file *m, void *v)
 		{ "bytes", &wl_bytes },
 		{ "alloc_failures", &wl_failures },
 		{ "corrupted", &wl_corrupted },
+		{ "duplicates", &wl_dups },
 		{ "live", &wl_live },
 		{ "cross_frees", &wl_cross_frees },
 		{ "irq_allocs", &wl_irq_allocs },
