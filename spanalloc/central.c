@@ -307,6 +307,8 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_release_empty);
  * sa_central_nr_spans() - spans of class @cls on central list @list
  * @cls: size class (or SA_CLASS_TINY)
  * @list: enum sa_span_list
+ *
+ * Return: the number of spans on that list.
  */
 unsigned int sa_central_nr_spans(unsigned int cls, int list)
 {

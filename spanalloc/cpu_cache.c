@@ -56,6 +56,8 @@ static int sa_cpuhp_state;
  * @cls: size class (or SA_CLASS_TINY)
  * @size: bytes requested, for the counters
  * @gfp: flags for a new span
+ *
+ * Return: an object, or NULL when memory ran out.
  */
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {
@@ -159,8 +161,8 @@ void sa_cache_flush_free(unsigned int cls, void *p)
  *
  * Takes what this CPU's stack holds, then fetches the rest straight from
  * the central list (no detour through the stack).
- * Context: as sa_central_fetch(). Return: objects stored, @nr unless memory
- * ran out.
+ * Context: as sa_central_fetch().
+ * Return: objects stored, @nr unless memory ran out.
  */
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp)
@@ -250,6 +252,8 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);
  * sa_cache_count() - objects of class @cls cached by @cpu (racy unless quiet)
  * @cpu: CPU number
  * @cls: size class (or SA_CLASS_TINY)
+ *
+ * Return: the number of objects on that stack.
  */
 unsigned int sa_cache_count(int cpu, unsigned int cls)
 {
@@ -260,6 +264,8 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_count);
 /**
  * sa_cache_cap() - capacity of a class's stack in every CPU cache
  * @cls: size class (or SA_CLASS_TINY)
+ *
+ * Return: the capacity in objects.
  */
 unsigned int sa_cache_cap(unsigned int cls)
 {
@@ -299,6 +305,8 @@ static int sa_cpu_dead(unsigned int cpu)
 
 /**
  * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves
+ *
+ * Return: the bytes of every possible CPU's cache structures and stacks.
  */
 size_t sa_cache_metadata_bytes(void)
 {

@@ -38,7 +38,8 @@ static __always_inline u64 sa_cache_limit(void)
  * @size: bytes requested, for the counters
  * @gfp: flags for the slow path
  *
- * Context: any (hardirq with GFP_ATOMIC). Return: the object or NULL.
+ * Context: any (hardirq with GFP_ATOMIC).
+ * Return: the object or NULL.
  */
 static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {

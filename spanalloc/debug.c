@@ -67,6 +67,8 @@ static void report(const char *what, void *p, unsigned int osize, size_t off)
 /**
  * sa_debug_size() - bytes to ask the size classes for a request of @size
  * @size: bytes requested
+ *
+ * Return: @size plus room for the red zone and trailer when they are on.
  */
 size_t sa_debug_size(size_t size)
 {
@@ -143,6 +145,8 @@ bool sa_debug_on_free(void *p, unsigned int cls)
  * sa_debug_usable() - usable bytes of a small object under debug mode
  * @p: the object
  * @cls: its class
+ *
+ * Return: the bytes requested, or 0 if the trailer says it is not live.
  */
 size_t sa_debug_usable(const void *p, unsigned int cls)
 {
@@ -164,7 +168,8 @@ size_t sa_debug_usable(const void *p, unsigned int cls)
  * The red zone changes object layout, so it can only change when no object
  * is live and every cache is drained (the KUnit debug suite uses this; the
  * module parameter sets it at load).
- * Context: process context. Return: 0, or -EBUSY if objects are live.
+ * Context: process context.
+ * Return: 0, or -EBUSY if objects are live.
  */
 int sa_debug_set(unsigned int flags)
 {

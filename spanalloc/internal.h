@@ -141,6 +141,7 @@ static inline struct sa_span *sa_entry_span(void *entry, unsigned long pfn)
  * O(1) and lock-free: addresses in the direct map as it was at load index a
  * flat table; anything else goes through sa_span_of_slow().
  * Context: any.
+ * Return: the span, or NULL.
  */
 static __always_inline struct sa_span *sa_span_of(const void *p)
 {
@@ -216,6 +217,8 @@ static inline void *sa_link_encode(void *next, void *slot)
  *
  * Bucket 0 is 1..8 bytes, bucket b holds (4 << b, 8 << b]; the last one
  * everything above.
+ *
+ * Return: the bucket.
  */
 static inline unsigned int sa_size_bucket(size_t size)
 {

@@ -133,7 +133,8 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc);
  * @size: bytes wanted
  * @gfp: allocation flags
  *
- * Context: as spanalloc_alloc(). Return: as spanalloc_alloc().
+ * Context: as spanalloc_alloc().
+ * Return: as spanalloc_alloc().
  */
 void *spanalloc_zalloc(size_t size, gfp_t gfp)
 {
@@ -263,8 +264,9 @@ EXPORT_SYMBOL_GPL(spanalloc_free);
  * tiny object, the bytes up to the next live object of its block (at least
  * what was requested; spanalloc does not record the exact request).
  *
- * Context: any. Return: the bytes, or 0 for NULL, %ZERO_SIZE_PTR and
- * pointers that are not the start of a live spanalloc object.
+ * Context: any.
+ * Return: the bytes, or 0 for NULL, %ZERO_SIZE_PTR and pointers that are
+ * not the start of a live spanalloc object.
  */
 size_t spanalloc_usable_size(const void *p)
 {
@@ -300,8 +302,9 @@ EXPORT_SYMBOL_GPL(spanalloc_usable_size);
  * and @p freed. A tiny object keeps the bytes up to its next live neighbour
  * (see spanalloc_usable_size()). On failure @p is left untouched.
  *
- * Context: as spanalloc_alloc(). Return: the object, or NULL on failure or
- * when @p is not a spanalloc object.
+ * Context: as spanalloc_alloc().
+ * Return: the object, or NULL on failure or when @p is not a spanalloc
+ * object.
  */
 void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 {
@@ -341,7 +344,8 @@ EXPORT_SYMBOL_GPL(spanalloc_realloc);
  * @ptrs: array of @nr pointers, filled in
  *
  * Like kmem_cache_alloc_bulk(): all or nothing.
- * Context: as spanalloc_alloc(). Return: @nr, or 0 with nothing allocated.
+ * Context: as spanalloc_alloc().
+ * Return: @nr, or 0 with nothing allocated.
  */
 int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
@@ -551,3 +555,4 @@ module_exit(spanalloc_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("spanalloc developers");
 MODULE_DESCRIPTION("Go/TCMalloc-style allocator: per-CPU caches, central lists, buddy page heap");
+MODULE_VERSION(SPANALLOC_VERSION);

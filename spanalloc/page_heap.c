@@ -280,7 +280,8 @@ out_spare:
  * @keep: wholly free chunks to keep
  * @idle: only chunks wholly free for at least this many jiffies (0: all)
  *
- * Context: any. Return: the bytes released.
+ * Context: any.
+ * Return: the bytes released.
  */
 unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 {
@@ -491,7 +492,8 @@ void sa_heap_free_direct(struct sa_span *span)
  * sa_span_of_slow() - sa_span_of() for addresses outside the table
  * @p: any address
  *
- * Context: any. Return: the span, or NULL if spanalloc does not own @p.
+ * Context: any.
+ * Return: the span, or NULL if spanalloc does not own @p.
  */
 struct sa_span *sa_span_of_slow(const void *p)
 {

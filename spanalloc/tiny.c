@@ -52,6 +52,8 @@ static atomic_t *block_state(struct sa_span *span, const void *p, unsigned int *
  * sa_tiny_span_init() - give a new tiny span its per-block state
  * @span: span of class SA_CLASS_TINY
  * @gfp: allocation flags
+ *
+ * Return: 0, or -ENOMEM.
  */
 int sa_tiny_span_init(struct sa_span *span, gfp_t gfp)
 {
@@ -88,7 +90,8 @@ void *sa_tiny_detach(struct sa_cpu *c)
  * @size: bytes
  * @gfp: allocation flags
  *
- * Context: any (hardirq with GFP_ATOMIC). Return: the object or NULL.
+ * Context: any (hardirq with GFP_ATOMIC).
+ * Return: the object or NULL.
  */
 void *sa_tiny_alloc(size_t size, gfp_t gfp)
 {
