@@ -307,54 +307,69 @@ fi
 # no_timer_check: on a loaded host TCG can miss the boot-time IO-APIC timer
 # check ("IO-APIC + timer doesn't work!" panic, seen here); VMs skip it.
 append="console=ttyS0,115200 panic=-1 printk.time=1 printk.devkmsg=on no_timer_check ${VM_APPEND:-}"
-log="$SA_CACHE/logs/vm-$kid-$(date +%Y%m%d-%H%M%S)-$$.log"
-sa_log "booting $kid: smp=$smp mem=$mem accel=$accel_opt timeout=${timeout}s log=$log"
-start=$(date +%s)
-set +e
-timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults -display none -no-reboot \
-	-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" \
-	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
-	-serial stdio -monitor none </dev/null 2>&1 |
-	sed -u 's/\r$//' | if [[ $quiet -eq 1 ]]; then cat > "$log"; else tee "$log"; fi
-qemu_st=${PIPESTATUS[0]}
-set -e
-elapsed=$(( $(date +%s) - start ))
-[[ -n "$logcopy" ]] && cp "$log" "$logcopy"
+# Boot once and judge the console log: sets log, elapsed, code, reasons.
+boot_and_judge() {
+	attempt=$((${attempt:-0} + 1))
+	log="$SA_CACHE/logs/vm-$kid-$(date +%Y%m%d-%H%M%S)-$$-$attempt.log"
+	sa_log "booting $kid: smp=$smp mem=$mem accel=$accel_opt timeout=${timeout}s log=$log"
+	start=$(date +%s)
+	set +e
+	timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults -display none -no-reboot \
+		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" \
+		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
+		-serial stdio -monitor none </dev/null 2>&1 |
+		sed -u 's/\r$//' | if [[ $quiet -eq 1 ]]; then cat > "$log"; else tee "$log"; fi
+	qemu_st=${PIPESTATUS[0]}
+	set -e
+	elapsed=$(( $(date +%s) - start ))
+	[[ -n "$logcopy" ]] && cp "$log" "$logcopy"
 
-# Verdict.
-reasons=() code=0
-if [[ $qemu_st -eq 124 || $qemu_st -eq 137 ]]; then
-	reasons+=("timeout: guest still running after ${timeout}s, killed")
-	code=124
-elif [[ $qemu_st -ne 0 ]]; then
-	reasons+=("qemu exited with status $qemu_st")
-	code=127
-fi
-# Kernel splats: only lines printk wrote (they carry a [ time] stamp), so a
-# guest command echoing such words does not count.
-splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|ODEBUG: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
-splat="$(grep -a -m1 -n -E "$splat_re" "$log" || true)"
-if [[ -n "$splat" && $allow_splat -eq 0 ]]; then
-	reasons+=("kernel splat at log line ${splat%%:*}: $(sed -E 's/^\[ *[0-9.]+\] //' <<<"${splat#*:}")")
-	[[ $code -eq 0 ]] && code=125
-fi
-loadfail="$(grep -a -m1 -o 'spanalloc-vm: MODULE LOAD FAILED: .*' "$log" || true)"
-if [[ -n "$loadfail" ]]; then
-	reasons+=("module failed to load: ${loadfail#spanalloc-vm: MODULE LOAD FAILED: }")
-	[[ $code -eq 0 ]] && code=126
-fi
-status="$(grep -a -o 'spanalloc-vm: exit status [0-9]*' "$log" | tail -n1 | awk '{print $4}' || true)"
-if [[ -z "$status" ]]; then
-	[[ $code -eq 124 ]] || reasons+=("guest ended without reporting an exit status (crash or panic?)")
-	[[ $code -eq 0 ]] && code=127
-elif [[ -z "$loadfail" && "$status" -ne 0 ]]; then
-	reasons+=("guest command exited with status $status")
-	[[ $code -eq 0 ]] && code=$status
-fi
+	# Verdict.
+	reasons=() code=0
+	if [[ $qemu_st -eq 124 || $qemu_st -eq 137 ]]; then
+		reasons+=("timeout: guest still running after ${timeout}s, killed")
+		code=124
+	elif [[ $qemu_st -ne 0 ]]; then
+		reasons+=("qemu exited with status $qemu_st")
+		code=127
+	fi
+	# Kernel splats: only lines printk wrote (they carry a [ time] stamp), so a
+	# guest command echoing such words does not count.
+	splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|ODEBUG: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
+	splat="$(grep -a -m1 -n -E "$splat_re" "$log" || true)"
+	if [[ -n "$splat" && $allow_splat -eq 0 ]]; then
+		reasons+=("kernel splat at log line ${splat%%:*}: $(sed -E 's/^\[ *[0-9.]+\] //' <<<"${splat#*:}")")
+		[[ $code -eq 0 ]] && code=125
+	fi
+	loadfail="$(grep -a -m1 -o 'spanalloc-vm: MODULE LOAD FAILED: .*' "$log" || true)"
+	if [[ -n "$loadfail" ]]; then
+		reasons+=("module failed to load: ${loadfail#spanalloc-vm: MODULE LOAD FAILED: }")
+		[[ $code -eq 0 ]] && code=126
+	fi
+	status="$(grep -a -o 'spanalloc-vm: exit status [0-9]*' "$log" | tail -n1 | awk '{print $4}' || true)"
+	if [[ -z "$status" ]]; then
+		[[ $code -eq 124 ]] || reasons+=("guest ended without reporting an exit status (crash or panic?)")
+		[[ $code -eq 0 ]] && code=127
+	elif [[ -z "$loadfail" && "$status" -ne 0 ]]; then
+		reasons+=("guest command exited with status $status")
+		[[ $code -eq 0 ]] && code=$status
+	fi
 
-if [[ $code -ne 0 ]] && ! grep -aq 'spanalloc-vm: guest up' "$log"; then
-	# Nothing of ours ran yet: a kernel or QEMU problem, not the test's.
-	reasons=("guest never reached /init: the boot failed or hung before any spanalloc code was loaded (see README: TCG flakes)" "${reasons[@]}")
+	if [[ $code -ne 0 ]] && ! grep -aq 'spanalloc-vm: guest up' "$log"; then
+		# Nothing of ours ran yet: a kernel or QEMU problem, not the test's.
+		reasons=("guest never reached /init: the boot failed or hung before any spanalloc code was loaded (see README: TCG flakes)" "${reasons[@]}")
+	fi
+}
+
+# A guest that dies before /init ran none of our code: that is the kernel or
+# QEMU (seen under TCG: an "Oops: int3" while a static key was patched at
+# boot, see README). Boot once more, saying so; never for a timeout, and
+# never once /init has started. VM_BOOT_RETRY=0 disables it.
+boot_and_judge
+if [[ $code -ne 0 && $code -ne 124 && "${VM_BOOT_RETRY:-1}" != 0 ]] &&
+	! grep -aq 'spanalloc-vm: guest up' "$log"; then
+	echo "vm.sh: guest died during boot before /init (${reasons[*]}); log $log; booting once more" >&2
+	boot_and_judge
 fi
 if [[ $code -eq 0 ]]; then
 	echo "vm.sh: OK: guest command exited 0 ($kid, smp=$smp, ${elapsed}s, log $log)" >&2
