@@ -11,6 +11,7 @@
 #include <linux/log2.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
+#include <linux/percpu.h>
 
 /*
  * 6.8 renamed MAX_ORDER to MAX_PAGE_ORDER, and before 6.4 MAX_ORDER was
@@ -24,6 +25,21 @@
 #ifndef struct_size_t
 #define struct_size_t(type, member, count) \
 	struct_size((type *)NULL, member, count)
+#endif
+
+/* this_cpu_try_cmpxchg() appeared in 6.4. */
+#ifndef this_cpu_try_cmpxchg
+#define this_cpu_try_cmpxchg(pcp, ovalp, nval)				\
+({									\
+	typeof(ovalp) __sa_p = (ovalp);					\
+	typeof(*__sa_p) __sa_old = *__sa_p;				\
+	typeof(*__sa_p) __sa_cur = this_cpu_cmpxchg(pcp, __sa_old, nval); \
+	bool __sa_ok = __sa_cur == __sa_old;				\
+									\
+	if (!__sa_ok)							\
+		*__sa_p = __sa_cur;					\
+	__sa_ok;							\
+})
 #endif
 
 /* Shrinkers are allocated by the core since 6.7 (SHRINKER_ALLOCATED). */
