@@ -76,7 +76,19 @@ else
 	fail=$((fail + 1))
 fi
 
-# 5. The guest command's status comes back, and a clean run passes.
+# 5. A kernel that dies before /init: named as a boot failure, booted
+# once more (that is the only retry vm.sh makes), still a failure.
+expect boot-death 125 'FAIL \(exit 125\): guest never reached /init.*Kernel panic' -- \
+	env VM_APPEND="rdinit=/nonexistent" "${vm[@]}" --no-spanalloc --timeout 120
+if grep -q 'booting once more' "$out/boot-death.out"; then
+	echo "check-harness: ok: boot-death-retried: booted once more"
+	pass=$((pass + 1))
+else
+	echo "check-harness: NOT DETECTED: boot-death-retried: no second boot"
+	fail=$((fail + 1))
+fi
+
+# 6. The guest command's status comes back, and a clean run passes.
 expect guest-status 7 'guest command exited with status 7' -- \
 	"${vm[@]}" --no-spanalloc --timeout 120 -- 'exit 7'
 expect control 0 'OK: guest command exited 0' -- \
