@@ -18,7 +18,7 @@ trap 'rm -f "$tmp"' EXIT
 sed "s/^SOAK_SECONDS=.*/SOAK_SECONDS=$secs/" tests/guest/soak.sh > "$tmp"
 set +e
 # shellcheck disable=SC2086 # SOAK_VM_OPTS is a list of options
-scripts/vm.sh --kernel test --smp 4 --timeout $((secs * 3 + 300)) --quiet \
+scripts/vm.sh --kernel test --smp 4 --timeout $((secs * 6 + 300)) --quiet \
 	--ext tests/guest/workload ${SOAK_VM_OPTS:-} --file "$tmp:/root/soak.sh" \
 	--log "$log" -- 'sh /root/soak.sh'
 st=$?
