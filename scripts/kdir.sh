@@ -12,4 +12,4 @@ if [[ -f "$running/Makefile" ]]; then
 	exit 0
 fi
 "$SA_ROOT/scripts/setup.sh" deps stock >&2
-sa_stock_kdir
+sa_stock_kdir stock

@@ -55,25 +55,28 @@ sa_source_dir() {
 }
 
 # The stock kernel version chosen by setup (e.g. 6.12.117+deb12-amd64).
+# With argument stock61: Debian 12's default 6.1 kernel (e.g. 6.1.0-56-amd64).
+# The sa_stock_* helpers below take the same optional argument.
 sa_stock_version() {
 	local f="$SA_CACHE/stock/current"
+	[[ "${1:-stock}" == stock ]] || f="$SA_CACHE/stock/current-$1"
 	[[ -f "$f" ]] || return 1
 	cat "$f"
 }
 
 sa_stock_dir() {
-	echo "$SA_CACHE/stock/$(sa_stock_version)"
+	echo "$SA_CACHE/stock/$(sa_stock_version "${1:-stock}")"
 }
 
 # KDIR for external module builds against the stock kernel
 sa_stock_kdir() {
 	local v
-	v="$(sa_stock_version)" || return 1
+	v="$(sa_stock_version "${1:-stock}")" || return 1
 	echo "$SA_CACHE/stock/$v/usr/src/linux-headers-$v"
 }
 
 sa_stock_vmlinuz() {
 	local v
-	v="$(sa_stock_version)" || return 1
+	v="$(sa_stock_version "${1:-stock}")" || return 1
 	echo "$SA_CACHE/stock/$v/boot/vmlinuz-$v"
 }

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Idempotent setup for spanalloc's build and QEMU test harness.
 #
-#   scripts/setup.sh [deps] [stock] [test] [initramfs]     (default: all)
+#   scripts/setup.sh [deps] [stock] [stock61] [test] [initramfs]  (default: all)
 #
 #   deps       apt packages (apt-get update + install, skipped when present)
 #   stock      Debian 12's newest linux-image-6.12.*+deb12-amd64-unsigned and
 #              its headers, fetched with `apt-get download` and extracted
 #              into the cache (not installed); set STOCK_KERNEL=6.12.N+deb12
 #              to pin a version
+#   stock61    the same for Debian 12's default kernel: the newest
+#              linux-image-6.1.0-N-amd64-unsigned, linux-headers-6.1.0-N-amd64,
+#              linux-headers-6.1.0-N-common and linux-kbuild-6.1 of the same
+#              version; STOCK61_KERNEL=6.1.0-N pins one
 #   test       the test kernel from linux-source-6.12 + kunit/test.config
 #              (scripts/build-test-kernel.sh, about 8 minutes the first time)
 #   initramfs  busybox-static base tree and the host-built static module loader
@@ -23,17 +27,18 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=setup
 
-want_deps=0 want_stock=0 want_test=0 want_initramfs=0
+want_deps=0 want_stock=0 want_stock61=0 want_test=0 want_initramfs=0
 if [[ $# -eq 0 ]]; then
-	set -- deps stock test initramfs
+	set -- deps stock stock61 test initramfs
 fi
 for arg in "$@"; do
 	case "$arg" in
 	deps) want_deps=1 ;;
 	stock) want_stock=1 ;;
+	stock61) want_stock61=1 ;;
 	test) want_test=1 ;;
 	initramfs) want_initramfs=1 ;;
-	*) sa_die "unknown setup step '$arg' (deps, stock, test, initramfs)" ;;
+	*) sa_die "unknown setup step '$arg' (deps, stock, stock61, test, initramfs)" ;;
 	esac
 done
 
@@ -63,33 +68,45 @@ setup_deps() {
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# Newest linux-image-6.12.N+deb12-amd64-unsigned the apt index offers.
-newest_stock() {
-	apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+# Newest ABI name whose linux-image-<ABI>-amd64-unsigned the apt index offers,
+# e.g. 6.12.117+deb12 for '6\.12\.[0-9]+\+deb12', 6.1.0-56 for '6\.1\.0-[0-9]+'.
+newest_stock() { # abi-regex
+	apt-cache search --names-only "^linux-image-$1-amd64-unsigned\$" |
 		awk '{print $1}' | sed -e 's/^linux-image-//' -e 's/-amd64-unsigned$//' |
 		sort -V | tail -n1
 }
 
+# setup_stock NAME ABI-REGEX PINNED-ABI: fetch and extract one stock kernel
+# into stock/<kver>/ and record its version in stock/current (NAME stock) or
+# stock/current-NAME. 6.12 packages its kbuild per ABI
+# (linux-kbuild-6.12.117+deb12), 6.1 as linux-kbuild-6.1 (same version).
 setup_stock() {
-	local abi="${STOCK_KERNEL:-}" kver dir debs p
+	local name="$1" re="$2" abi="$3" kver dir debs p pkgver kbuild
 	if [[ -z "$abi" ]]; then
-		abi="$(newest_stock)"
+		abi="$(newest_stock "$re")"
 		if [[ -z "$abi" ]]; then
-			sa_log "no linux-image-6.12 in the apt index; running apt-get update"
+			sa_log "no linux-image-$re-amd64-unsigned in the apt index; running apt-get update"
 			as_root apt-get update -q
-			abi="$(newest_stock)"
+			abi="$(newest_stock "$re")"
 		fi
-		[[ -n "$abi" ]] || sa_die "apt offers no linux-image-6.12.*+deb12-amd64-unsigned (bookworm-security in sources?)"
+		[[ -n "$abi" ]] || sa_die "apt offers no linux-image-$re-amd64-unsigned (bookworm-security in sources?)"
 	fi
 	kver="$abi-amd64"
 	dir="$SA_CACHE/stock/$kver"
 	if [[ ! -f "$dir/.extracted" ]]; then
 		debs="$SA_CACHE/debs"
 		mkdir -p "$debs"
+		kbuild="linux-kbuild-$abi"
+		if [[ "$abi" == 6.1.0-* ]]; then
+			pkgver="$(apt-cache show "linux-image-$kver-unsigned" | sed -n 's/^Version: //p' | sort -V | tail -n1)"
+			[[ -n "$pkgver" ]] || sa_die "apt knows no linux-image-$kver-unsigned"
+			kbuild="linux-kbuild-6.1=$pkgver"
+		fi
 		local pkgs=("linux-image-$kver-unsigned" "linux-headers-$kver"
-			"linux-headers-$abi-common" "linux-kbuild-$abi")
+			"linux-headers-$abi-common" "$kbuild")
 		for p in "${pkgs[@]}"; do
-			if ! compgen -G "$debs/${p}_*.deb" >/dev/null; then
+			# NAME=VERSION: the .deb is NAME_VERSION_ARCH.deb
+			if ! compgen -G "$debs/${p/=/_}_*.deb" >/dev/null; then
 				sa_log "apt-get download $p"
 				# _apt cannot write into root-owned cache dirs: download via a
 				# world-writable temp dir, then move.
@@ -105,7 +122,7 @@ setup_stock() {
 		rm -rf "$dir" "$dir.tmp"
 		mkdir -p "$dir.tmp"
 		for p in "${pkgs[@]}"; do
-			dpkg-deb -x "$(compgen -G "$debs/${p}_*.deb" | sort -V | tail -n1)" "$dir.tmp"
+			dpkg-deb -x "$(compgen -G "$debs/${p/=/_}_*.deb" | sort -V | tail -n1)" "$dir.tmp"
 		done
 		# The headers' Makefile includes the -common one by absolute path;
 		# make it relative so the tree works where it is. (The scripts and
@@ -119,8 +136,12 @@ setup_stock() {
 		mv "$dir.tmp" "$dir"
 		touch "$dir/.extracted"
 	fi
-	echo "$kver" > "$SA_CACHE/stock/current"
-	sa_log "stock kernel: $kver (package $(dpkg-deb -f "$(compgen -G "$SA_CACHE/debs/linux-image-$kver-unsigned_*.deb" | sort -V | tail -n1)" Version))"
+	if [[ "$name" == stock ]]; then
+		echo "$kver" > "$SA_CACHE/stock/current"
+	else
+		echo "$kver" > "$SA_CACHE/stock/current-$name"
+	fi
+	sa_log "$name kernel: $kver (package $(dpkg-deb -f "$(compgen -G "$SA_CACHE/debs/linux-image-$kver-unsigned_*.deb" | sort -V | tail -n1)" Version))"
 }
 
 setup_test() {
@@ -156,7 +177,8 @@ setup_initramfs() {
 }
 
 [[ $want_deps -eq 1 ]] && setup_deps
-[[ $want_stock -eq 1 ]] && setup_stock
+[[ $want_stock -eq 1 ]] && setup_stock stock '6\.12\.[0-9]+\+deb12' "${STOCK_KERNEL:-}"
+[[ $want_stock61 -eq 1 ]] && setup_stock stock61 '6\.1\.0-[0-9]+' "${STOCK61_KERNEL:-}"
 [[ $want_initramfs -eq 1 ]] && setup_initramfs
 [[ $want_test -eq 1 ]] && setup_test
 sa_log "qemu: $(qemu-system-x86_64 --version | head -n1)"

@@ -3,7 +3,7 @@
 # Run code in a QEMU guest: the one way tests, demo, benchmarks and users'
 # own modules get into a kernel.
 #
-# scripts/vm.sh [--kernel stock|test] [--smp N] [--mem SIZE] [--ext DIR]...
+# scripts/vm.sh [--kernel stock|stock61|test] [--smp N] [--mem SIZE] [--ext DIR]...
 #               [--load FILE.ko[:"params"]]... [--kunit] [--file SRC[:DST]]...
 #               [--no-spanalloc] [--allow-splat] [--timeout SECONDS]
 #               [--log FILE] [--quiet] [--] [GUEST SHELL COMMAND]
@@ -93,12 +93,13 @@ run_setup() {
 }
 
 case "$kernel" in
-stock)
-	run_setup deps stock initramfs
-	kver="$(sa_stock_version)"
+stock|stock61)
+	# stock: Debian 12's backported 6.12; stock61: its default 6.1 kernel
+	run_setup deps "$kernel" initramfs
+	kver="$(sa_stock_version "$kernel")"
 	kid="stock-$kver"
-	kdir="$(sa_stock_kdir)"
-	vmlinuz="$(sa_stock_vmlinuz)"
+	kdir="$(sa_stock_kdir "$kernel")"
+	vmlinuz="$(sa_stock_vmlinuz "$kernel")"
 	;;
 test)
 	if [[ ! -f "$(sa_test_kernel_dir)/.built" ]]; then
@@ -109,7 +110,7 @@ test)
 	kid="test-$(basename "$kdir")"
 	vmlinuz="$kdir/arch/x86/boot/bzImage"
 	;;
-*) fail 2 "--kernel must be stock or test" ;;
+*) fail 2 "--kernel must be stock, stock61 or test" ;;
 esac
 
 bdir="$SA_CACHE/build/$kid"
