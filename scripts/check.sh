@@ -11,7 +11,8 @@
 #     with spanalloc.ko loaded; it passes if it exits 0 with no splat. A line
 #     "# vm.sh: OPTIONS" in the script adds scripts/vm.sh options (e.g.
 #     "# vm.sh: --smp 4 --timeout 600 --kunit").
-#  5. smoke test on the stock kernel (scripts/smoke.sh)
+#  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
+#     --kernel stock / stock61), one summary line each
 #  6. make check-harness (scripts/check-harness.sh)
 #
 # The last line counts every KUnit case of both boots plus one per guest
@@ -115,14 +116,17 @@ if ! skip guest && compgen -G "tests/guest/*.sh" >/dev/null; then
 fi
 
 if ! skip smoke; then
-	stage "smoke test on the stock kernel"
-	if scripts/smoke.sh --log "$logs/smoke.log" >"$logs/smoke.out" 2>&1; then
-		grep -a '^smoke:\|^== ' "$logs/smoke.out" || true
-		ok "stock kernel smoke: $(tail -n1 "$logs/smoke.out")"
-	else
-		cat "$logs/smoke.out"
-		bad "stock kernel smoke: $(tail -n1 "$logs/smoke.out")"
-	fi
+	# Both kernels Debian 12 users run: the backported 6.12 and the default 6.1.
+	for sk in stock stock61; do
+		stage "smoke test on the $sk kernel"
+		if scripts/smoke.sh --kernel "$sk" --log "$logs/smoke-$sk.log" >"$logs/smoke-$sk.out" 2>&1; then
+			grep -a '^smoke:\|^== ' "$logs/smoke-$sk.out" || true
+			ok "$sk kernel smoke ($(sa_stock_version "$sk")): $(tail -n1 "$logs/smoke-$sk.out")"
+		else
+			cat "$logs/smoke-$sk.out"
+			bad "$sk kernel smoke: $(tail -n1 "$logs/smoke-$sk.out")"
+		fi
+	done
 fi
 
 if ! skip harness; then
