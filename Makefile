@@ -13,13 +13,15 @@
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures
 #   make lint            shellcheck and checkpatch --strict
+#   make dkms-check      dkms add/build/install/remove against the cached
+#                        Debian 6.12 and 6.1 headers (trees kept in the cache)
 #
 # SPANALLOC_CACHE overrides the cache directory (default .cache).
 
 SA_CACHE := $(or $(SPANALLOC_CACHE),$(CURDIR)/.cache)
 KDIR ?=
 
-.PHONY: all modules clean distclean setup check demo smoke check-harness lint
+.PHONY: all modules clean distclean setup check demo smoke check-harness lint dkms-check
 
 all: modules
 
@@ -52,6 +54,9 @@ smoke:
 check-harness:
 	scripts/setup.sh deps stock test initramfs
 	scripts/check-harness.sh
+
+dkms-check:
+	scripts/dkms-check.sh
 
 lint:
 	scripts/setup.sh deps

@@ -13,12 +13,13 @@
 #     "# vm.sh: --smp 4 --timeout 600 --kunit").
 #  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
 #     --kernel stock / stock61), one summary line each
-#  6. make check-harness (scripts/check-harness.sh)
+#  6. DKMS add/build/install/remove for both stock kernels (scripts/dkms-check.sh)
+#  7. make check-harness (scripts/check-harness.sh)
 #
 # The last line counts every KUnit case of both boots plus one per guest
 # script, smoke test, harness self-test, size-class check and boot; exit
 # status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check/.
-# CHECK_SKIP="harness smoke guest" skips stages (for quick local runs only).
+# CHECK_SKIP="harness smoke guest dkms" skips stages (for quick local runs only).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
 {
@@ -127,6 +128,17 @@ if ! skip smoke; then
 			bad "$sk kernel smoke: $(tail -n1 "$logs/smoke-$sk.out")"
 		fi
 	done
+fi
+
+if ! skip dkms; then
+	stage "DKMS: add, build, install, remove (make dkms-check)"
+	if scripts/dkms-check.sh >"$logs/dkms.out" 2>&1; then
+		grep -a '^\[dkms-check\] .*vermagic' "$logs/dkms.out" || true
+		ok "dkms: $(tail -n1 "$logs/dkms.out")"
+	else
+		cat "$logs/dkms.out"
+		bad "dkms: $(tail -n1 "$logs/dkms.out")"
+	fi
 fi
 
 if ! skip harness; then
