@@ -11,8 +11,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-out="$SA_CACHE/logs/check-harness"
-rm -rf "$out"
+out="$SA_CACHE/logs/check-harness-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$out"
 fx="$SA_ROOT/tests/harness"
 pass=0 fail=0

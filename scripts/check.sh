@@ -18,7 +18,8 @@
 #
 # The last line counts every KUnit case of both boots plus one per guest
 # script, smoke test, harness self-test, size-class check and boot; exit
-# status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check/.
+# status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/
+# (logs/check-latest links to the newest run).
 # CHECK_SKIP="harness smoke guest dkms" skips stages (for quick local runs only).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
@@ -29,9 +30,12 @@ source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=check
 cd "$SA_ROOT"
 
-logs="$SA_CACHE/logs/check"
-rm -rf "$logs"
+# A directory per run (concurrent runs must not clobber each other's logs);
+# logs/check-latest points at the newest.
+logs="$SA_CACHE/logs/check-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$logs"
+ln -sfn "$(basename "$logs")" "$SA_CACHE/logs/check.tmp.$$"
+mv -T "$SA_CACHE/logs/check.tmp.$$" "$SA_CACHE/logs/check-latest"
 start=$(date +%s)
 kunit_timeout="${KUNIT_TIMEOUT:-900}"
 extra_pass=0 extra_fail=0 failures=()
