@@ -23,7 +23,7 @@ SA_JOBS="${JOBS:-$(nproc)}"
 # Debian packages every script may need (installed by scripts/setup.sh).
 # shellcheck disable=SC2034
 SA_APT_PACKAGES=(build-essential gcc-12 bc flex bison libelf-dev libssl-dev
-	cpio kmod python3 rsync xz-utils dwarves qemu-system-x86
+	cpio kmod perl python3 rsync xz-utils dwarves qemu-system-x86
 	busybox-static linux-source-6.12 shellcheck)
 
 sa_log() { printf '[%s] %s\n' "${SA_LOG_TAG:-spanalloc}" "$*" >&2; }
