@@ -12,7 +12,8 @@
 #   make demo            boot the stock kernel with spanalloc + example client
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures
-#   make lint            shellcheck and checkpatch --strict
+#   make lint            style gates: shellcheck, checkpatch --strict, kernel-doc,
+#                        W=1 and sparse (C=2) builds (scripts/lint.sh)
 #   make dkms-check      dkms add/build/install/remove against the cached
 #                        Debian 6.12 and 6.1 headers (trees kept in the cache)
 #
@@ -59,10 +60,5 @@ dkms-check:
 	scripts/dkms-check.sh
 
 lint:
-	scripts/setup.sh deps
-	shellcheck -x scripts/*.sh .ci/run
-	scripts/setup.sh test >/dev/null
-	"$$(bash -c 'source scripts/lib.sh; sa_source_dir')/scripts/checkpatch.pl" --strict --no-tree -q \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
-		spanalloc/*.c spanalloc/*.h include/*.h kunit/*.c examples/*/*.c tests/harness/*/*.c
+	scripts/lint.sh
 -include bench/bench.mk
