@@ -14,13 +14,14 @@
 #  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
 #     --kernel stock / stock61), one summary line each
 #  6. DKMS add/build/install/remove for both stock kernels (scripts/dkms-check.sh)
+#     and the style gates of make lint (scripts/lint.sh), one line each
 #  7. make check-harness (scripts/check-harness.sh)
 #
 # The last line counts every KUnit case of both boots plus one per guest
 # script, smoke test, harness self-test, size-class check and boot; exit
 # status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/
 # (logs/check-latest links to the newest run).
-# CHECK_SKIP="harness smoke guest dkms" skips stages (for quick local runs only).
+# CHECK_SKIP="harness smoke guest dkms lint" skips stages (for quick local runs only).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
 {
@@ -142,6 +143,17 @@ if ! skip dkms; then
 	else
 		cat "$logs/dkms.out"
 		bad "dkms: $(tail -n1 "$logs/dkms.out")"
+	fi
+fi
+
+if ! skip lint; then
+	stage "style gates (make lint)"
+	if scripts/lint.sh >"$logs/lint.out" 2>&1; then
+		grep -a '^---- ' "$logs/lint.out" || true
+		ok "lint: $(tail -n1 "$logs/lint.out")"
+	else
+		cat "$logs/lint.out"
+		bad "$(tail -n1 "$logs/lint.out")"
 	fi
 fi
 
