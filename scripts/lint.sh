@@ -29,6 +29,10 @@ source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=lint
 cd "$SA_ROOT" || exit 1
 
+# One lint at a time: the logs and build copies below are shared.
+mkdir -p "$SA_CACHE/build"
+exec 8>"$SA_CACHE/build/.lint.lock"
+flock 8
 logs="$SA_CACHE/logs/lint"
 rm -rf "$logs"
 mkdir -p "$logs"
