@@ -207,6 +207,7 @@ static void drain_empties_every_cache(struct kunit *test)
  */
 struct irq_race {
 	struct hrtimer timer;
+	u64 *held[3];
 	unsigned long runs, bad, fails;
 	bool stop;
 };
@@ -229,23 +230,33 @@ static void stamp(u64 *p, u64 stamp)
 		WRITE_ONCE(p[i], stamp);
 }
 
+/*
+ * Every other run allocates three objects and keeps them, the next one
+ * frees them: the timer alternately shrinks and grows the stack under the
+ * task, which is what an interrupted push must survive.
+ */
 static enum hrtimer_restart irq_race_fn(struct hrtimer *t)
 {
 	struct irq_race *r = container_of(t, struct irq_race, timer);
-	u64 *p[3];
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		p[i] = spanalloc_alloc(64, GFP_ATOMIC);
-		if (!p[i])
+	for (i = 0; i < ARRAY_SIZE(r->held); i++) {
+		u64 *p = r->held[i];
+
+		if (p) {
+			if (!stamp_ok(p, 0x1111000000000000ULL + (unsigned long)p))
+				r->bad++;
+			spanalloc_free(p);
+			r->held[i] = NULL;
+			continue;
+		}
+		p = spanalloc_alloc(64, GFP_ATOMIC);
+		if (!p) {
 			r->fails++;
-		else
-			stamp(p[i], 0x1111000000000000ULL + (unsigned long)p[i]);
-	}
-	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		if (p[i] && !stamp_ok(p[i], 0x1111000000000000ULL + (unsigned long)p[i]))
-			r->bad++;
-		spanalloc_free(p[i]);
+			continue;
+		}
+		stamp(p, 0x1111000000000000ULL + (unsigned long)p);
+		r->held[i] = p;
 	}
 	r->runs++;
 	if (READ_ONCE(r->stop))
@@ -265,10 +276,10 @@ static void fast_path_vs_hardirq(struct kunit *test)
 	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	r->timer.function = irq_race_fn;
 	hrtimer_start(&r->timer, ns_to_ktime(5 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
-	/* At least 20000 operations and 200 timer runs, at most 20 s. */
+	/* At least 20000 operations and 2000 timer runs, at most 20 s. */
 	t0 = jiffies;
 	for (i = 0; i < 20000 ||
-	     (READ_ONCE(r->runs) < 200 && time_before(jiffies, t0 + 20 * HZ)); i++) {
+	     (READ_ONCE(r->runs) < 2000 && time_before(jiffies, t0 + 20 * HZ)); i++) {
 		unsigned int k = i % ARRAY_SIZE(keep);
 
 		if (keep[k]) {
@@ -289,6 +300,12 @@ static void fast_path_vs_hardirq(struct kunit *test)
 	WRITE_ONCE(r->stop, true);
 	hrtimer_cancel(&r->timer);
 	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(r->held); i++) {
+		if (r->held[i] &&
+		    !stamp_ok(r->held[i], 0x1111000000000000ULL + (unsigned long)r->held[i]))
+			r->bad++;
+		spanalloc_free(r->held[i]);
+	}
 	for (i = 0; i < ARRAY_SIZE(keep); i++) {
 		if (keep[i] && !stamp_ok(keep[i], 0x2222000000000000ULL + (unsigned long)keep[i]))
 			bad++;

@@ -84,10 +84,15 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 		div_u64(sa_cache_limit() - c->cached_bytes, osize) : 0;
 	count = sa_ct_count(cc->ct);
 	keep = min3((u64)n, (u64)(cc->cap - count), room);
-	for (i = 0; i < keep; i++)
-		cc->objs[count++] = objs[i];
-	sa_cc_set_count(cc, count);
-	cc->want = min_t(unsigned int, 2 * cc->want, sa_class_batch(cls));
+	if (unlikely(sa_ct_busy(cc->ct))) {
+		/* An interrupted push owns the stack: keep nothing. */
+		keep = 0;
+	} else {
+		for (i = 0; i < keep; i++)
+			cc->objs[count++] = objs[i];
+		sa_cc_set_count(cc, count);
+		cc->want = min_t(unsigned int, 2 * cc->want, sa_class_batch(cls));
+	}
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
 	c->stats.cls_mallocs[cls]++;
@@ -134,6 +139,13 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	local_lock_irqsave(&sa_cpus->lock, flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
+	c->stats.cls_frees[cls]++;
+	if (unlikely(sa_ct_busy(cc->ct))) {
+		/* An interrupted push owns the stack: straight to central. */
+		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		sa_central_return(cls, &p, 1);
+		return;
+	}
 	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
 	cc_take_bottom(c, cc, osize, objs, n);
 	count = sa_ct_count(cc->ct);
@@ -144,7 +156,6 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	} else {
 		objs[n++] = p;
 	}
-	c->stats.cls_frees[cls]++;
 	c->stats.flushes++;
 	trace_flush(smp_processor_id(), cls, osize, n);
 	local_unlock_irqrestore(&sa_cpus->lock, flags);
@@ -177,9 +188,10 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	count = sa_ct_count(cc->ct);
-	k = min(count, nr);
+	k = sa_ct_busy(cc->ct) ? 0 : min(count, nr);
 	memcpy(ptrs, cc->objs + count - k, k * sizeof(void *));
-	sa_cc_set_count(cc, count - k);
+	if (k)
+		sa_cc_set_count(cc, count - k);
 	c->cached_bytes -= (u64)k * osize;
 	c->stats.cls_mallocs[cls] += k;
 	c->stats.cls_req[cls] += (u64)k * size;
@@ -195,6 +207,55 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 		k += n;
 	}
 	return k;
+}
+
+/**
+ * sa_cache_free_bulk() - free @nr objects of class @cls at once
+ * @cls: size class
+ * @objs: the objects, each the start of a live object of @cls
+ * @nr: how many
+ *
+ * Pushes what fits on this CPU's stack under one local lock (refusing an
+ * object already on top: an immediate double free) and returns the rest to
+ * the central list in one go.
+ * Context: any.
+ */
+void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
+{
+	unsigned int osize = sa_cached_size(cls), count, i, rest = 0, bad = 0;
+	unsigned long flags;
+	bool busy;
+	struct sa_cpu *c;
+	struct sa_cc *cc;
+
+	local_lock_irqsave(&sa_cpus->lock, flags);
+	c = this_cpu_ptr(sa_cpus);
+	cc = &c->cc[cls];
+	count = sa_ct_count(cc->ct);
+	busy = sa_ct_busy(cc->ct);
+	for (i = 0; i < nr; i++) {
+		if (unlikely(count && cc->objs[count - 1] == objs[i])) {
+			bad++;
+			continue;
+		}
+		if (!busy && count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
+			cc->objs[count++] = objs[i];
+			c->cached_bytes += osize;
+		} else {
+			objs[rest++] = objs[i];
+		}
+	}
+	if (!busy)
+		sa_cc_set_count(cc, count);
+	c->stats.cls_frees[cls] += nr - bad;
+	if (rest)
+		c->stats.flushes++;
+	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	if (rest)
+		sa_central_return(cls, objs, rest);
+	if (unlikely(bad))
+		sa_bad_free("double free of %u object(s) in a bulk free (%u-byte class)\n",
+			    bad, osize);
 }
 
 /**
@@ -218,7 +279,8 @@ void sa_cache_flush_cpu(int cpu)
 		unsigned int count = sa_ct_count(cc->ct);
 
 		cc->want = min(2U, sa_class_batch(cls));
-		if (!count)
+		/* A busy stack belongs to the push this IPI interrupted. */
+		if (!count || sa_ct_busy(cc->ct))
 			continue;
 		trace_flush(cpu, cls, sa_class_size(cls), count);
 		sa_central_return(cls, cc->objs, count);

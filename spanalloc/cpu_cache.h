@@ -4,14 +4,17 @@
  * tiny.c). The slow paths, refill and flush, live in cpu_cache.c, whose
  * header comment describes the level.
  *
- * Locking: none. With preemption off, an operation reads its class's stack
- * count and transaction id, reads or writes the slot above or at the top,
- * and commits with this_cpu_cmpxchg() on the count+tid word. An interrupt
- * that used the same stack in between (fast or slow path) changed the tid,
- * so the cmpxchg fails and the operation retries; a slot written beyond the
- * top is not visible until the commit. Counters use this_cpu operations.
- * No atomic read-modify-write (the cmpxchg is CPU-local, without a lock
- * prefix on x86) and no shared cache line.
+ * Locking: none, and interrupts stay on. Preemption is off, so only an
+ * interrupt on this CPU can use the stack in the middle of an operation.
+ * A pop reads the count and tid, reads the top slot, and commits with
+ * this_cpu_cmpxchg() on the count+tid word: an interrupt that changed the
+ * stack moved the tid on, so the commit fails and the pop retries. A push
+ * must write a slot, which an interrupt could be using, so it first claims
+ * the stack with the same cmpxchg (busy flag set, count unchanged), writes
+ * the slot, then publishes count + 1 and clears busy. An interrupt that
+ * finds the stack busy leaves it alone and goes to the central list. No
+ * atomic read-modify-write (the cmpxchg is CPU-local, without a lock prefix
+ * on x86) and no shared cache line.
  */
 #ifndef _SPANALLOC_CPU_CACHE_H
 #define _SPANALLOC_CPU_CACHE_H
@@ -50,7 +53,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
 	preempt_disable();
 	ct = this_cpu_read(sa_cpus->cc[cls].ct);
 	do {
-		if (unlikely(!sa_ct_count(ct))) {
+		if (unlikely(!sa_ct_count(ct) || sa_ct_busy(ct))) {
 			preempt_enable();
 			return sa_cache_refill_alloc(cls, size, gfp);
 		}
@@ -85,20 +88,24 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 	objs = this_cpu_read(sa_cpus->cc[cls].objs);
 	do {
 		n = sa_ct_count(ct);
-		if (unlikely(n && READ_ONCE(objs[n - 1]) == p)) {
-			preempt_enable();
-			sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
-			return;
-		}
-		if (unlikely(n >= this_cpu_read(sa_cpus->cc[cls].cap) ||
+		if (unlikely(sa_ct_busy(ct) || n >= this_cpu_read(sa_cpus->cc[cls].cap) ||
 			     this_cpu_read(sa_cpus->cached_bytes) + osize > sa_cache_limit())) {
 			preempt_enable();
 			sa_cache_flush_free(cls, p);
 			return;
 		}
-		WRITE_ONCE(objs[n], p);
+		if (unlikely(n && READ_ONCE(objs[n - 1]) == p)) {
+			preempt_enable();
+			sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
+			return;
+		}
+		/* Claim: busy, same count, tid moved on. */
 	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
-						ct + 1 + sa_tid_step)));
+						ct + SA_CT_BUSY + sa_tid_step)));
+	WRITE_ONCE(objs[n], p);
+	barrier();
+	/* Nothing else touches a busy stack: publish count + 1, not busy. */
+	this_cpu_write(sa_cpus->cc[cls].ct, ct + 1 + 2 * sa_tid_step);
 	this_cpu_add(sa_cpus->cached_bytes, osize);
 	this_cpu_inc(sa_cpus->stats.cls_frees[cls]);
 	preempt_enable();

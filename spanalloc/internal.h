@@ -267,10 +267,12 @@ struct sa_cpu_stats {
 
 /**
  * struct sa_cc - one class's stack of free objects in one CPU's cache
- * @ct: objects on the stack (low 16 bits) and a transaction id above them,
- *	unique to the CPU and changed by every push and pop, so a fast path
- *	interrupted by another user of the stack fails its cmpxchg and retries
- *	(SLUB's tid, for a stack)
+ * @ct: objects on the stack (bits 0..14), a busy flag (bit 15) and a
+ *	transaction id above them, unique to the CPU and moved on by every
+ *	change, so a fast path interrupted by another user of the stack fails
+ *	its cmpxchg and retries (SLUB's tid, for a stack). Busy is set while a
+ *	task writes the slot it claimed for a push: interrupts on the CPU then
+ *	leave the stack alone and use the central list directly.
  * @objs: the stack, top at count - 1
  * @cap: capacity of @objs
  * @want: objects the next refill fetches: starts at 2 and doubles with each
@@ -284,8 +286,10 @@ struct sa_cc {
 	u16 want;
 };
 
-#define SA_CT_COUNT	0xffffUL
-/* Added to @ct by each operation: roundup_pow_of_two(nr_cpu_ids) << 16. */
+#define SA_CT_COUNT	0x7fffUL
+#define SA_CT_BUSY	0x8000UL
+#define SA_CT_LOW	0xffffUL	/* count and busy: the bits below the tid */
+/* Added to @ct by each change: roundup_pow_of_two(nr_cpu_ids) << 16. */
 extern unsigned long sa_tid_step;
 
 static inline unsigned int sa_ct_count(unsigned long ct)
@@ -293,10 +297,18 @@ static inline unsigned int sa_ct_count(unsigned long ct)
 	return ct & SA_CT_COUNT;
 }
 
-/* Slow paths, local lock held: set a stack's count and move its tid on. */
+static inline bool sa_ct_busy(unsigned long ct)
+{
+	return ct & SA_CT_BUSY;
+}
+
+/*
+ * Slow paths, local lock held and the stack not busy: set a stack's count
+ * and move its tid on.
+ */
 static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
 {
-	WRITE_ONCE(cc->ct, ((cc->ct & ~SA_CT_COUNT) + sa_tid_step) | n);
+	WRITE_ONCE(cc->ct, ((cc->ct & ~SA_CT_LOW) + sa_tid_step) | n);
 }
 
 /**
@@ -327,6 +339,7 @@ void sa_cache_flush_cpu(int cpu);
 void sa_cache_drain_all(void);
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp);
+void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr);
 unsigned int sa_cache_count(int cpu, unsigned int cls);
 unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);

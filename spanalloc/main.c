@@ -61,6 +61,9 @@ static void *large_alloc(size_t size, gfp_t gfp)
 	return span->base;
 }
 
+/* Longest run of one class spanalloc_free_bulk() hands over at once. */
+#define SA_BULK_RUN	UINT_MAX
+
 /* Every non-tiny allocation goes through here; @caller is for tracing. */
 static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long caller)
 {
@@ -387,14 +390,48 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc_bulk);
  * @nr: objects
  * @ptrs: the objects, each as spanalloc_free() takes it
  *
+ * Runs of small objects of one class are freed together: one pass over
+ * this CPU's stack and at most one trip to the central list. Every check
+ * spanalloc_free() makes is made; the array's contents are undefined
+ * afterwards.
  * Context: any.
  */
 void spanalloc_free_bulk(size_t nr, void **ptrs)
 {
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < nr; i++)
-		spanalloc_free(ptrs[i]);
+	if (static_branch_unlikely(&sa_debug_key) || trace_free_enabled()) {
+		for (; i < nr; i++)
+			spanalloc_free(ptrs[i]);
+		return;
+	}
+	while (i < nr) {
+		struct sa_span *span = ZERO_OR_NULL_PTR(ptrs[i]) ? NULL : sa_span_of(ptrs[i]);
+		unsigned int cls;
+
+		if (!span || span->kind != SA_SPAN_SMALL || span->cls == SA_CLASS_TINY ||
+		    !small_obj_start(span, ptrs[i])) {
+			/* NULL, large, tiny or bad: the single path sorts it out. */
+			spanalloc_free(ptrs[i++]);
+			continue;
+		}
+		cls = span->cls;
+		for (j = i + 1; j < nr && j - i < SA_BULK_RUN; j++) {
+			struct sa_span *s = ZERO_OR_NULL_PTR(ptrs[j]) ? NULL : sa_span_of(ptrs[j]);
+
+			if (!s || s->kind != SA_SPAN_SMALL || s->cls != cls ||
+			    !small_obj_start(s, ptrs[j]))
+				break;
+		}
+		if (want_init_on_free()) {
+			size_t k;
+
+			for (k = i; k < j; k++)
+				memset(ptrs[k], 0, sa_classes[cls].size);
+		}
+		sa_cache_free_bulk(cls, ptrs + i, j - i);
+		i = j;
+	}
 }
 EXPORT_SYMBOL_GPL(spanalloc_free_bulk);
 

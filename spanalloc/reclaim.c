@@ -33,6 +33,10 @@ static bool sa_scavenger_on;
 static bool sa_scavenger_paused;
 static struct delayed_work sa_scavenge_work;
 static u64 sa_last_ops;
+static unsigned long sa_last_flush = INITIAL_JIFFIES;
+
+/* Shortest time between two cache flushes by the shrinker. */
+#define SA_FLUSH_INTERVAL	(HZ / 10)
 
 static int scavenge_ms_set(const char *val, const struct kernel_param *kp)
 {
@@ -73,16 +77,24 @@ static unsigned long sa_count(struct shrinker *s, struct shrink_control *sc)
 
 static unsigned long sa_scan(struct shrinker *s, struct shrink_control *sc)
 {
-	u64 released;
+	unsigned long last = READ_ONCE(sa_last_flush), released;
 
 	/* Flushing CPU caches sends IPIs: only from a context that may wait. */
 	if (!gfpflags_allow_blocking(sc->gfp_mask) || irqs_disabled())
 		return SHRINK_STOP;
-	sa_cache_drain_all();
-	sa_central_release_empty();
-	released = sa_heap_release_free(0, 0);
-	this_cpu_inc(sa_cpus->stats.shrinks);
-	return released >> PAGE_SHIFT;
+	/*
+	 * Reclaim calls in batches of 128 objects, many times per pass: flush
+	 * the caches (IPIs to every CPU) at most every SA_FLUSH_INTERVAL and
+	 * tell reclaim to stop once a call gives nothing back.
+	 */
+	if (time_after(jiffies, last + SA_FLUSH_INTERVAL) &&
+	    try_cmpxchg(&sa_last_flush, &last, jiffies)) {
+		sa_cache_drain_all();
+		sa_central_release_empty();
+		this_cpu_inc(sa_cpus->stats.shrinks);
+	}
+	released = sa_heap_release_free(0, 0) >> PAGE_SHIFT;
+	return released ? released : SHRINK_STOP;
 }
 
 /* Allocations plus frees so far, to tell whether spanalloc was idle. */
