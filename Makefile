@@ -12,6 +12,7 @@
 #   make demo            boot the stock kernel with spanalloc + example client
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures
+#   make soak [SECONDS=60] 4-vCPU soak on the test kernel (tests/soak/run.sh)
 #   make lint            style gates: shellcheck, checkpatch --strict, kernel-doc,
 #                        W=1 and sparse (C=2) builds (scripts/lint.sh)
 #   make dkms-check      dkms add/build/install/remove against the cached
@@ -22,7 +23,7 @@
 SA_CACHE := $(or $(SPANALLOC_CACHE),$(CURDIR)/.cache)
 KDIR ?=
 
-.PHONY: all modules clean distclean setup check demo smoke check-harness lint dkms-check
+.PHONY: all modules clean distclean setup check demo smoke check-harness lint dkms-check soak
 
 all: modules
 
@@ -58,6 +59,11 @@ check-harness:
 
 dkms-check:
 	scripts/dkms-check.sh
+
+SECONDS ?= 60
+soak:
+	scripts/setup.sh
+	tests/soak/run.sh $(SECONDS)
 
 lint:
 	scripts/lint.sh

@@ -4,7 +4,8 @@
 #
 #  1. setup (apt packages, stock kernel, test kernel build, busybox)
 #  2. python3 scripts/mksizeclasses.py --check (when the script exists)
-#  3. KUnit: boot the test kernel with 2 and with 4 vCPUs, load spanalloc.ko
+#  3. spanstat's host tests (make -C tools/spanstat test)
+#  3b. KUnit: boot the test kernel with 2 and with 4 vCPUs, load spanalloc.ko
 #     and every kunit/*.ko, unload them all; merge the KTAP of both boots and
 #     parse it with the kernel's tools/testing/kunit/kunit.py
 #  4. guest scripts: each tests/guest/*.sh runs in its own test-kernel guest
@@ -57,6 +58,14 @@ if [[ -f scripts/mksizeclasses.py ]]; then
 	else
 		bad "mksizeclasses.py --check: generated tables drifted"
 	fi
+fi
+
+stage "spanstat host tests (tools/spanstat)"
+if make -s -C tools/spanstat test >"$logs/spanstat.out" 2>&1; then
+	ok "spanstat: $(tail -n1 "$logs/spanstat.out")"
+else
+	cat "$logs/spanstat.out"
+	bad "spanstat host tests: $(tail -n1 "$logs/spanstat.out")"
 fi
 
 stage "KUnit on the test kernel"

@@ -6,8 +6,11 @@
 # (e.g. --smp 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# spanstat (static C) runs in the busybox guest too.
+make -s -C tools/spanstat spanstat
 # shellcheck disable=SC2016 # expanded in the guest
-exec scripts/vm.sh --kernel stock --ext examples/client --timeout "${DEMO_TIMEOUT:-300}" "$@" -- '
+exec scripts/vm.sh --kernel stock --ext examples/client --file tools/spanstat/spanstat:/bin/spanstat \
+	--timeout "${DEMO_TIMEOUT:-300}" "$@" -- '
 show() {
 	echo
 	echo "######## $1"
@@ -31,6 +34,10 @@ done
 insmod $ko rounds=10 keep=64
 dmesg | grep spanalloc_client | tail -n 3
 show "after the workload (client loaded with 64 live objects)"
+echo
+echo "######## spanstat (tools/spanstat): summary, then the CPU view"
+spanstat
+spanstat --cpus
 rmmod spanalloc_client
 [ -w /sys/kernel/debug/spanalloc/drain ] && echo 1 > /sys/kernel/debug/spanalloc/drain && show "after rmmod of the client and a drain"
 true
