@@ -67,6 +67,16 @@ else
 	cat "$logs/spanstat.out"
 	bad "spanstat host tests: $(tail -n1 "$logs/spanstat.out")"
 fi
+if ! skip guest; then
+	# spanstat in a guest against the live module: every view, --json round
+	# trip of every debugfs value, a known load counted exactly.
+	if make -s -C tools/spanstat guest-test >"$logs/spanstat-guest.out" 2>&1; then
+		ok "spanstat in a guest: $(tail -n1 "$logs/spanstat-guest.out")"
+	else
+		cat "$logs/spanstat-guest.out"
+		bad "spanstat in a guest: $(tail -n1 "$logs/spanstat-guest.out")"
+	fi
+fi
 
 stage "KUnit on the test kernel"
 kdir="$(sa_test_kernel_dir)"
