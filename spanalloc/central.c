@@ -57,36 +57,8 @@ struct sa_central {
 
 static struct sa_central sa_centrals[SA_NR_CACHED];
 
-static inline const struct sa_class *cls_info(unsigned int cls)
-{
-	return &sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls];
-}
-
-unsigned int sa_class_size(unsigned int cls)
-{
-	return cls_info(cls)->size;
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_class_size);
-
-unsigned int sa_class_batch(unsigned int cls)
-{
-	return cls_info(cls)->batch;
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_class_batch);
-
-unsigned int sa_class_span_order(unsigned int cls)
-{
-	return cls_info(cls)->span_order;
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_class_span_order);
-
-unsigned int sa_class_objs(unsigned int cls)
-{
-	return cls_info(cls)->objs;
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_class_objs);
-
 static void central_lock(struct sa_central *c, unsigned long *flags)
+	__acquires(&c->lock)
 {
 	spin_lock_irqsave(&c->lock, *flags);
 	c->lock_count++;
@@ -154,7 +126,7 @@ static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspan
 
 static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
 {
-	const struct sa_class *ci = cls_info(cls);
+	const struct sa_class *ci = sa_class_info(cls);
 	unsigned int order = cls == SA_CLASS_TINY ? ci->span_order : span_order_for(ci, nspans);
 	struct sa_span *span;
 
@@ -187,7 +159,7 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
  */
 int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 {
-	const struct sa_class *ci = cls_info(cls);
+	const struct sa_class *ci = sa_class_info(cls);
 	struct sa_central *c = &sa_centrals[cls];
 	struct sa_span *span, *fresh = NULL;
 	unsigned long flags;

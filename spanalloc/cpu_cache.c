@@ -61,7 +61,7 @@ static int sa_cpuhp_state;
  */
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {
-	unsigned int osize = sa_cached_size(cls);
+	unsigned int osize = sa_class_size(cls);
 	void *objs[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
@@ -178,7 +178,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp)
 {
-	unsigned int osize = sa_cached_size(cls), count, k;
+	unsigned int osize = sa_class_size(cls), count, k;
 	unsigned long flags;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
@@ -222,7 +222,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
  */
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 {
-	unsigned int osize = sa_cached_size(cls), count, i, rest = 0, bad = 0;
+	unsigned int osize = sa_class_size(cls), count, i, rest = 0, bad = 0;
 	unsigned long flags;
 	bool busy;
 	struct sa_cpu *c;

@@ -24,12 +24,6 @@
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp);
 void sa_cache_flush_free(unsigned int cls, void *p);
 
-/* Object size of a cached class (the tiny pseudo class is 16 bytes). */
-static __always_inline unsigned int sa_cached_size(unsigned int cls)
-{
-	return sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls].size;
-}
-
 static __always_inline u64 sa_cache_limit(void)
 {
 	return (u64)READ_ONCE(sa_cpu_cache_kib) << 10;
@@ -61,7 +55,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
 		obj = READ_ONCE(objs[sa_ct_count(ct) - 1]);
 	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
 						ct - 1 + sa_tid_step)));
-	this_cpu_sub(sa_cpus->cached_bytes, sa_cached_size(cls));
+	this_cpu_sub(sa_cpus->cached_bytes, sa_class_size(cls));
 	this_cpu_inc(sa_cpus->stats.cls_mallocs[cls]);
 	this_cpu_add(sa_cpus->stats.cls_req[cls], size);
 	preempt_enable();
@@ -79,7 +73,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
  */
 static __always_inline void sa_cache_free(unsigned int cls, void *p)
 {
-	unsigned int osize = sa_cached_size(cls), n;
+	unsigned int osize = sa_class_size(cls), n;
 	unsigned long ct;
 	void **objs;
 

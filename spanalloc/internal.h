@@ -195,10 +195,31 @@ struct sa_central_stats {
 
 void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
 unsigned int sa_central_nr_spans(unsigned int cls, int list);
-unsigned int sa_class_size(unsigned int cls);
-unsigned int sa_class_batch(unsigned int cls);
-unsigned int sa_class_span_order(unsigned int cls);
-unsigned int sa_class_objs(unsigned int cls);
+/* A cached class's table entry (the tiny pseudo class uses the 16-byte one). */
+static inline const struct sa_class *sa_class_info(unsigned int cls)
+{
+	return &sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls];
+}
+
+static inline unsigned int sa_class_size(unsigned int cls)
+{
+	return sa_class_info(cls)->size;
+}
+
+static inline unsigned int sa_class_batch(unsigned int cls)
+{
+	return sa_class_info(cls)->batch;
+}
+
+static inline unsigned int sa_class_span_order(unsigned int cls)
+{
+	return sa_class_info(cls)->span_order;
+}
+
+static inline unsigned int sa_class_objs(unsigned int cls)
+{
+	return sa_class_info(cls)->objs;
+}
 
 /* Free-list link obfuscation, like SLAB_FREELIST_HARDENED. */
 extern unsigned long sa_freelist_random;
