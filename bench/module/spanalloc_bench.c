@@ -85,6 +85,7 @@ static const unsigned int sizes_all[] = {
 	8, 16, 24, 32, 64, 96, 128, 200, 256, 300, 512, 1024, 2048, 3000,
 	4096, 8192, 16384,
 };
+
 static const unsigned int sizes_quick[] = { 8, 64, 256, 1024, 4096, 16384 };
 static const unsigned int sizes_xcpu[] = { 64, 1024 };
 static const unsigned int sizes_bulk[] = { 64, 256, 1024 };
@@ -92,7 +93,6 @@ static const unsigned int nr_bulk[] = { 16, 128 };
 static const unsigned int sizes_large[] = { 40 << 10, 68 << 10, 256 << 10, 1 << 20 };
 
 enum { K_SA, K_SLUB, NR_KINDS };
-static const char *const kind_name[] = { "sa", "slub" };
 enum { WL_BATCH, WL_PAIR, WL_REMOTE, WL_PRODCONS, WL_BULK };
 
 /* ---- results ---------------------------------------------------------- */
@@ -116,8 +116,33 @@ static __printf(1, 2) void emit(const char *fmt, ...)
 		rlen += scnprintf(rbuf + rlen, RBUF_SZ - rlen, "BENCH %s\n", line);
 }
 
-/* x100 fixed point as a JSON number */
-#define FX(v)		(v) / 100, (v) % 100
+/*
+ * A result line built from pieces with jadd() and put out with jemit(), so
+ * that long lines need no format string split across source lines.  Callers
+ * are serialized the same way as for emit().
+ */
+static char jline[1024];
+static int jlen;
+
+static __printf(1, 2) void jadd(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	jlen += vscnprintf(jline + jlen, sizeof(jline) - jlen, fmt, ap);
+	va_end(ap);
+}
+
+static void jemit(void)
+{
+	emit("%s", jline);
+	jlen = 0;
+	jline[0] = '\0';
+}
+
+/* x100 fixed point as a JSON number: FXF in the format, FX_INT(v), FX_FRAC(v) as arguments */
+#define FX_INT(v)	((v) / 100)
+#define FX_FRAC(v)	((v) % 100)
 #define FXF		"%llu.%02llu"
 
 static u64 per_op(u64 cycles, u64 ops)
@@ -159,7 +184,8 @@ static int rounds_list(char *buf, size_t len, const u64 *v, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		off += scnprintf(buf + off, len - off, "%s" FXF, i ? "," : "", FX(v[i]));
+		off += scnprintf(buf + off, len - off, "%s" FXF, i ? "," : "",
+				 FX_INT(v[i]), FX_FRAC(v[i]));
 	return off;
 }
 
@@ -180,25 +206,33 @@ static void emit_row(struct row *r, unsigned int nrounds, const char *const metr
 	char ra[256], rb[256];
 	char parts[256] = "";
 	int off = 0, m;
+	u64 sa_med, slub_med, sa_min, slub_min;
 
 	rounds_list(ra, sizeof(ra), r->v[K_SA][0], nrounds);
 	rounds_list(rb, sizeof(rb), r->v[K_SLUB][0], nrounds);
 	for (m = 1; m < 3; m++) {
 		if (!metric[m])
 			continue;
+		sa_med = median(r->v[K_SA][m], nrounds);
+		slub_med = median(r->v[K_SLUB][m], nrounds);
 		off += scnprintf(parts + off, sizeof(parts) - off,
 				 ",\"sa_%s\":" FXF ",\"slub_%s\":" FXF,
-				 metric[m], FX(median(r->v[K_SA][m], nrounds)),
-				 metric[m], FX(median(r->v[K_SLUB][m], nrounds)));
+				 metric[m], FX_INT(sa_med), FX_FRAC(sa_med),
+				 metric[m], FX_INT(slub_med), FX_FRAC(slub_med));
 	}
-	emit("{\"seq\":%u,\"group\":\"%s\",\"wl\":\"%s\",\"size\":%u,\"n\":%u,\"nr\":%u,"
-	     "\"metric\":\"%s\",\"sa\":" FXF ",\"slub\":" FXF ","
-	     "\"sa_min\":" FXF ",\"slub_min\":" FXF "%s,"
-	     "\"sa_rounds\":[%s],\"slub_rounds\":[%s],\"sa_fail\":%u,\"slub_fail\":%u}",
-	     seq++, r->group, r->wl, r->size, r->n, r->nr, metric[0],
-	     FX(median(r->v[K_SA][0], nrounds)), FX(median(r->v[K_SLUB][0], nrounds)),
-	     FX(minimum(r->v[K_SA][0], nrounds)), FX(minimum(r->v[K_SLUB][0], nrounds)),
-	     parts, ra, rb, r->fails[K_SA], r->fails[K_SLUB]);
+	sa_med = median(r->v[K_SA][0], nrounds);
+	slub_med = median(r->v[K_SLUB][0], nrounds);
+	sa_min = minimum(r->v[K_SA][0], nrounds);
+	slub_min = minimum(r->v[K_SLUB][0], nrounds);
+	jadd("{\"seq\":%u,\"group\":\"%s\",\"wl\":\"%s\",\"size\":%u,\"n\":%u,\"nr\":%u,",
+	     seq++, r->group, r->wl, r->size, r->n, r->nr);
+	jadd("\"metric\":\"%s\",\"sa\":" FXF ",\"slub\":" FXF ",", metric[0],
+	     FX_INT(sa_med), FX_FRAC(sa_med), FX_INT(slub_med), FX_FRAC(slub_med));
+	jadd("\"sa_min\":" FXF ",\"slub_min\":" FXF "%s,",
+	     FX_INT(sa_min), FX_FRAC(sa_min), FX_INT(slub_min), FX_FRAC(slub_min), parts);
+	jadd("\"sa_rounds\":[%s],\"slub_rounds\":[%s],\"sa_fail\":%u,\"slub_fail\":%u}",
+	     ra, rb, r->fails[K_SA], r->fails[K_SLUB]);
+	jemit();
 }
 
 /* ---- the two allocators --------------------------------------------- */
@@ -315,22 +349,28 @@ static void ring_push(struct ring *r, void *p)
 {
 	unsigned int h = r->head;
 
+	/*
+	 * Acquire pairs with the release of tail in ring_pop(): the consumer
+	 * has read the slots it freed before we overwrite them.
+	 */
 	while (h - smp_load_acquire(&r->tail) >= RING_SZ) {
 		cond_resched();
 		cpu_relax();
 	}
 	r->slot[h % RING_SZ] = p;
+	/* Release pairs with the acquire of head in ring_pop(): slot written before head moves. */
 	smp_store_release(&r->head, h + 1);
 }
 
 /* Pops up to @max objects; returns how many. */
 static unsigned int ring_pop(struct ring *r, void **out, unsigned int max)
 {
+	/* Acquire pairs with the release of head in ring_push(): slots up to h are written. */
 	unsigned int t = r->tail, h = smp_load_acquire(&r->head), n = 0;
 
 	while (t != h && n < max)
 		out[n++] = r->slot[t++ % RING_SZ];
-	if (n)
+	if (n)	/* release pairs with ring_push()'s acquire: slots read before reuse */
 		smp_store_release(&r->tail, t);
 	return n;
 }
@@ -465,7 +505,8 @@ static int mc_thread(void *arg)
 	switch (c->wl) {
 	case WL_BATCH:
 		w->fail = run_batch(c->kind, c->size, c->n, w->ptrs, &w->ca, &w->cf);
-		w->na = w->nf = c->n;
+		w->na = c->n;
+		w->nf = c->n;
 		break;
 	case WL_PAIR:
 		w->fail = run_pair(c->kind, c->size, c->n, &cy);
@@ -540,7 +581,7 @@ static unsigned int ptrs_cap;
 
 /* A job for the one-CPU groups, run on a kthread bound to the first online CPU. */
 struct single_job {
-	int (*fn)(void *);
+	int (*fn)(void *arg);
 	struct completion done;
 	int ret;
 };
@@ -643,7 +684,8 @@ static int group_large(void *unused)
 						fail = run_pair(k, row->size, n, &ca);
 						cf = 0;
 					} else {
-						fail = run_batch(k, row->size, n, ptrs_single, &ca, &cf);
+						fail = run_batch(k, row->size, n, ptrs_single,
+								 &ca, &cf);
 					}
 					cond_resched();
 					if (!r)
@@ -924,25 +966,33 @@ static int group_memory(void *unused)
 		spanalloc_read_memstats(&m2);
 		if (!pass) {
 			sa_bytes = m1.heap_inuse + m1.metadata_bytes;
-			emit("{\"seq\":%u,\"group\":\"memory\",\"wl\":\"hist\",\"hist\":\"%s\","
-			     "\"objects\":%lu,\"hist_req_bytes\":%llu,\"hist_slub_bytes\":%llu,"
-			     "\"sa_bytes\":%llu,\"slub_bytes\":%llu,"
-			     "\"sa_heap_inuse\":%llu,\"sa_metadata\":%llu,\"sa_metadata_before\":%llu,"
-			     "\"sa_heap_alloc\":%llu,\"sa_heap_sys\":%llu,\"sa_inuse_after_free\":%llu,"
-			     "\"slub_slab_before\":%llu,\"slub_slab_live\":%llu,\"slub_slab_after_free\":%llu,"
-			     "\"slub_large_pages\":%llu,\"slub_large_in_slab\":true,\"fails\":%lu,"
-			     "\"sa_cpu_cached\":%llu,\"sa_central_free\":%llu,\"sa_large_bytes\":%llu}",
-			     seq++, BENCH_HIST_NAME, mem_nobjs, hreq, halloc,
-			     sa_bytes, s1 - s0,
-			     m1.heap_inuse, m1.metadata_bytes, m0.metadata_bytes,
-			     m1.heap_alloc, m1.heap_sys, m2.heap_inuse,
-			     s0, s1, s2, large_pages, fails,
-			     m1.cpu_cached_bytes, m1.central_free_bytes, m1.large_bytes);
+			jadd("{\"seq\":%u,\"group\":\"memory\",\"wl\":\"hist\",\"hist\":\"%s\",",
+			     seq++, BENCH_HIST_NAME);
+			jadd("\"objects\":%lu,\"hist_req_bytes\":%llu,\"hist_slub_bytes\":%llu,",
+			     mem_nobjs, hreq, halloc);
+			jadd("\"sa_bytes\":%llu,\"slub_bytes\":%llu,", sa_bytes, s1 - s0);
+			jadd("\"sa_heap_inuse\":%llu,\"sa_metadata\":%llu,",
+			     m1.heap_inuse, m1.metadata_bytes);
+			jadd("\"sa_metadata_before\":%llu,\"sa_heap_alloc\":%llu,",
+			     m0.metadata_bytes, m1.heap_alloc);
+			jadd("\"sa_heap_sys\":%llu,\"sa_inuse_after_free\":%llu,",
+			     m1.heap_sys, m2.heap_inuse);
+			jadd("\"slub_slab_before\":%llu,\"slub_slab_live\":%llu,", s0, s1);
+			jadd("\"slub_slab_after_free\":%llu,\"slub_large_pages\":%llu,",
+			     s2, large_pages);
+			jadd("\"slub_large_in_slab\":true,\"fails\":%lu,", fails);
+			jadd("\"sa_cpu_cached\":%llu,\"sa_central_free\":%llu,",
+			     m1.cpu_cached_bytes, m1.central_free_bytes);
+			jadd("\"sa_large_bytes\":%llu}", m1.large_bytes);
+			jemit();
 		} else {
 			sa_tiny_bytes = m1.heap_inuse + m1.metadata_bytes;
-			emit("{\"seq\":%u,\"group\":\"memory\",\"wl\":\"hist_tiny\",\"objects\":%lu,"
-			     "\"sa_bytes\":%llu,\"slub_bytes\":%llu,\"sa_heap_alloc\":%llu,\"fails\":%lu}",
-			     seq++, mem_nobjs, sa_tiny_bytes, s1 - s0, m1.heap_alloc, tfails);
+			jadd("{\"seq\":%u,\"group\":\"memory\",\"wl\":\"hist_tiny\",",
+			     seq++);
+			jadd("\"objects\":%lu,\"sa_bytes\":%llu,\"slub_bytes\":%llu,",
+			     mem_nobjs, sa_tiny_bytes, s1 - s0);
+			jadd("\"sa_heap_alloc\":%llu,\"fails\":%lu}", m1.heap_alloc, tfails);
+			jemit();
 		}
 	}
 	return 0;
@@ -1017,10 +1067,14 @@ static int group_probe(void *unused)
 			}
 			cond_resched();
 		}
-		for (i = 0; i < NPROBES; i++)
-			emit("{\"seq\":%u,\"group\":\"probe\",\"wl\":\"%s\",\"size\":64,"
-			     "\"n\":%u,\"cycles\":" FXF "}", seq++, names[i], n,
-			     FX(median(v[i], rounds)));
+		for (i = 0; i < NPROBES; i++) {
+			u64 med = median(v[i], rounds);
+
+			jadd("{\"seq\":%u,\"group\":\"probe\",\"wl\":\"%s\",\"size\":64,",
+			     seq++, names[i]);
+			jadd("\"n\":%u,\"cycles\":" FXF "}", n, FX_INT(med), FX_FRAC(med));
+			jemit();
+		}
 	}
 	spanalloc_free(ps);
 	kfree(pk);
@@ -1032,13 +1086,14 @@ static int group_probe(void *unused)
 
 static void emit_meta(const char *groups)
 {
-	emit("{\"seq\":%u,\"group\":\"meta\",\"kernel\":\"%s\",\"cpus\":%u,"
-	     "\"init_on_alloc\":%d,\"init_on_free\":%d,\"rounds\":%u,\"nobj\":%u,"
-	     "\"nobj_large\":%u,\"nobj_xcpu\":%u,\"quick\":%d,\"tsc_khz\":%u,"
-	     "\"hist\":\"%s\",\"groups\":\"%s\"}",
-	     seq++, init_utsname()->release, nr_online,
-	     want_init_on_alloc(GFP_KERNEL), want_init_on_free(), rounds, nobj,
-	     nobj_large, nobj_xcpu, quick, tsc_khz, BENCH_HIST_NAME, groups);
+	jadd("{\"seq\":%u,\"group\":\"meta\",\"kernel\":\"%s\",\"cpus\":%u,",
+	     seq++, init_utsname()->release, nr_online);
+	jadd("\"init_on_alloc\":%d,\"init_on_free\":%d,\"rounds\":%u,\"nobj\":%u,",
+	     want_init_on_alloc(GFP_KERNEL), want_init_on_free(), rounds, nobj);
+	jadd("\"nobj_large\":%u,\"nobj_xcpu\":%u,\"quick\":%d,\"tsc_khz\":%u,",
+	     nobj_large, nobj_xcpu, quick, tsc_khz);
+	jadd("\"hist\":\"%s\",\"groups\":\"%s\"}", BENCH_HIST_NAME, groups);
+	jemit();
 }
 
 static int run_group(const char *g)
@@ -1046,7 +1101,10 @@ static int run_group(const char *g)
 	u64 t0 = ktime_get_ns();
 	int err;
 
-	/* Nothing on the console while the guest prints results: printk would cut into those lines. */
+	/*
+	 * Nothing on the console while the guest prints results: printk
+	 * would cut into those lines.
+	 */
 	pr_debug("group %s: start\n", g);
 	if (!strcmp(g, "single"))
 		err = on_first_cpu(group_single);

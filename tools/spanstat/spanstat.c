@@ -458,8 +458,13 @@ static void load(const char *dir, unsigned int need, unsigned int want,
 		    dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		die("%s: not a directory", dir);
-#define LOAD(flag, call) \
-	do { if ((all & (flag)) && (call)) s->have |= (flag); } while (0)
+#define LOAD(flag, call)					\
+	do {							\
+		unsigned int f_ = (flag);			\
+								\
+		if ((all & f_) && (call))			\
+			s->have |= f_;				\
+	} while (0)
 	LOAD(F_MEMSTATS, load_kvs(dir, "memstats", need & F_MEMSTATS,
 				  &s->memstats));
 	LOAD(F_CLASSES, load_table(dir, "classes", need & F_CLASSES,
@@ -1036,24 +1041,24 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [VIEW] [--dir DIR] [--watch SECONDS [--count N]] [--drain]\n"
-"Show spanalloc's counters from debugfs.\n"
-"\n"
-"Views (default: a one-screen summary: MemStats, derived figures and the\n"
-"top %d size classes by bytes in use):\n"
-"  -c, --classes        every size class, with bytes in use and waste\n"
-"  -p, --cpus           every CPU's cache and fast-path counters\n"
-"  -H, --heap           page heap, free blocks per order, requested sizes\n"
-"  -j, --json           everything as one JSON object\n"
-"\n"
-"Options:\n"
-"  -d, --dir DIR        read DIR instead of " DEFAULT_DIR "\n"
-"  -w, --watch SECONDS  refresh every SECONDS until interrupted\n"
-"  -n, --count N        with --watch, stop after N refreshes\n"
-"  -D, --drain          write 1 to DIR/drain (return cached memory) first\n"
-"  -h, --help           show this help\n"
-"\n"
-"Exits 1 if DIR or a file the view needs is missing or unparsable.\n",
+		"Usage: %s [VIEW] [--dir DIR] [--watch SECONDS [--count N]] [--drain]\n"
+		"Show spanalloc's counters from debugfs.\n"
+		"\n"
+		"Views (default: a one-screen summary: MemStats, derived figures and the\n"
+		"top %d size classes by bytes in use):\n"
+		"  -c, --classes        every size class, with bytes in use and waste\n"
+		"  -p, --cpus           every CPU's cache and fast-path counters\n"
+		"  -H, --heap           page heap, free blocks per order, requested sizes\n"
+		"  -j, --json           everything as one JSON object\n"
+		"\n"
+		"Options:\n"
+		"  -d, --dir DIR        read DIR instead of " DEFAULT_DIR "\n"
+		"  -w, --watch SECONDS  refresh every SECONDS until interrupted\n"
+		"  -n, --count N        with --watch, stop after N refreshes\n"
+		"  -D, --drain          write 1 to DIR/drain (return cached memory) first\n"
+		"  -h, --help           show this help\n"
+		"\n"
+		"Exits 1 if DIR or a file the view needs is missing or unparsable.\n",
 		prog, TOP_CLASSES);
 }
 

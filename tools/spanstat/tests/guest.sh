@@ -20,6 +20,7 @@ bin=${SPANSTAT:-$here/../spanstat}
 vm=${VM_SH:-$here/../../../scripts/vm.sh}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spanstat-guest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tools/spanstat/tests/lib.sh
 . "$here/lib.sh"
 pass=0
 fail=0
@@ -33,6 +34,7 @@ prefix=""
 # for them.
 # The console log level is left alone: vm.sh reads its verdict and any
 # kernel splat from the console.
+# shellcheck disable=SC2016 # expanded in the guest
 gcmd='
 D=/sys/kernel/debug/spanalloc
 P=/sys/module/spanstat_load/parameters
@@ -115,11 +117,14 @@ check "guest: memstats tiny_allocs = nr_tiny" \
 	[ "$(jq "d['memstats']['tiny_allocs'] == p['nr_tiny']" "$s")" = True ]
 check "guest: memstats large_allocs = 1" \
 	[ "$(jq "d['memstats']['large_allocs'] == 1" "$s")" = True ]
-bucket='[r["count"] for r in d["sizes"] if r["min_bytes"] <= p[%s] and (r["max_bytes"] == "max" or p[%s] <= r["max_bytes"])][0]'
+# the count of the sizes bucket holding parameter $1 (a quoted key)
+bucket() {
+	printf '[r["count"] for r in d["sizes"] if r["min_bytes"] <= p[%s] and (r["max_bytes"] == "max" or p[%s] <= r["max_bytes"])][0]' "$1" "$1"
+}
 for k in small_bytes:nr_small tiny_bytes:nr_tiny large_bytes:1; do
 	b=${k%%:*} n=${k#*:}
 	case $n in 1) want=1 ;; *) want="p['$n']" ;; esac
-	q=$(printf "$bucket" "'$b'" "'$b'")
+	q=$(bucket "'$b'")
 	check "guest: sizes bucket of $b counts $n" \
 		[ "$(jq "$q == $want" "$s")" = True ]
 done

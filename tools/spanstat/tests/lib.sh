@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Shared by run.sh (host fixtures) and guest.sh (the real module in QEMU):
 # flatten a debugfs snapshot directory and spanstat's JSON into the same
 # sorted "path value" lines, so that diff compares every value; and the
@@ -58,7 +59,9 @@ for k, v in d["pageheap"].items():
 ' | LC_ALL=C sort
 }
 
+# shellcheck disable=SC2154 # prefix is set by the caller (see above)
 ok() { pass=$((pass + 1)); echo "ok   $prefix$*"; }
+# shellcheck disable=SC2154 # prefix is set by the caller (see above)
 bad() { fail=$((fail + 1)); echo "FAIL $prefix$*"; }
 
 # check NAME COMMAND...: COMMAND must succeed

@@ -15,6 +15,7 @@ bin=${1:-$here/../spanstat}
 fix=$here/fixtures
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spanstat-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tools/spanstat/tests/lib.sh
 . "$here/lib.sh"
 pass=0
 fail=0
@@ -109,6 +110,7 @@ spot() {
 	want=$(awk '$1 == "heap_alloc" { print $2 }' "$b/memstats")
 	check "json memstats.heap_alloc = $want" [ "$(jget 'd["memstats"]["heap_alloc"]')" = "$want" ]
 	# the class with the most bytes in use, by column name
+	# shellcheck disable=SC2046 # split on purpose: $1 = class, $2 = inuse
 	set -- $(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		      $c["inuse"] * $c["size"] > max { max = $c["inuse"] * $c["size"]; cls = $c["class"]; n = $c["inuse"] }
 		      END { print cls, n }' "$b/classes")
