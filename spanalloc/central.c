@@ -77,6 +77,27 @@ static void span_move(struct sa_central *c, struct sa_span *span, int to)
 	}
 }
 
+/*
+ * Take a wholly free span off the class's lists onto @release, to go back
+ * to the page heap once the class lock is dropped. Under the class lock.
+ */
+static void span_detach(struct sa_central *c, struct sa_span *span,
+			struct list_head *release)
+{
+	span_move(c, span, SA_LIST_NONE);
+	c->free_objs -= span->nfree;
+	list_add(&span->link, release);
+}
+
+/* Give detached spans back to the page heap. No spanalloc lock held. */
+static void release_spans(struct list_head *release)
+{
+	struct sa_span *span, *tmp;
+
+	list_for_each_entry_safe(span, tmp, release, link)
+		sa_heap_free_span(span);
+}
+
 /* Take one object from a span with nfree > 0. Under the class lock. */
 static void *span_pop(struct sa_span *span, const struct sa_class *ci)
 {
@@ -216,7 +237,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
 void sa_central_return(unsigned int cls, void **objs, int nr)
 {
 	struct sa_central *c = &sa_centrals[cls];
-	struct sa_span *span, *tmp;
+	struct sa_span *span;
 	LIST_HEAD(release);
 	unsigned long flags;
 	int i;
@@ -240,14 +261,11 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		} else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans)) {
 			span_move(c, span, SA_LIST_EMPTY);
 		} else {
-			span_move(c, span, SA_LIST_NONE);
-			c->free_objs -= span->nfree;
-			list_add(&span->link, &release);
+			span_detach(c, span, &release);
 		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	list_for_each_entry_safe(span, tmp, &release, link)
-		sa_heap_free_span(span);
+	release_spans(&release);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_return);
 
@@ -263,14 +281,10 @@ void sa_central_release_empty(void)
 		LIST_HEAD(release);
 
 		central_lock(c, &flags);
-		list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link) {
-			span_move(c, span, SA_LIST_NONE);
-			c->free_objs -= span->nfree;
-			list_add(&span->link, &release);
-		}
+		list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link)
+			span_detach(c, span, &release);
 		spin_unlock_irqrestore(&c->lock, flags);
-		list_for_each_entry_safe(span, tmp, &release, link)
-			sa_heap_free_span(span);
+		release_spans(&release);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_release_empty);
