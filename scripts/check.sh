@@ -47,6 +47,19 @@ stage() { echo; echo "======== make check: $* ($(( $(date +%s) - start ))s)"; }
 skip() { [[ " ${CHECK_SKIP:-} " == *" $1 "* ]]; }
 ok() { extra_pass=$((extra_pass + 1)); summary+=("ok      $1"); }
 bad() { extra_fail=$((extra_fail + 1)); failures+=("$1"); summary+=("FAILED  $1"); }
+# record NAME LOG COMMAND...: run COMMAND with its output in $logs/LOG.out;
+# one summary line, ok or FAILED, ending with the output's last line (all
+# of the output is shown on failure).
+record() {
+	local name="$1" out="$logs/$2.out"
+	shift 2
+	if "$@" >"$out" 2>&1; then
+		ok "$name: $(tail -n1 "$out")"
+	else
+		cat "$out"
+		bad "$name: $(tail -n1 "$out")"
+	fi
+}
 
 stage "setup"
 scripts/setup.sh
@@ -61,21 +74,11 @@ if [[ -f scripts/mksizeclasses.py ]]; then
 fi
 
 stage "spanstat host tests (tools/spanstat)"
-if make -s -C tools/spanstat test >"$logs/spanstat.out" 2>&1; then
-	ok "spanstat: $(tail -n1 "$logs/spanstat.out")"
-else
-	cat "$logs/spanstat.out"
-	bad "spanstat host tests: $(tail -n1 "$logs/spanstat.out")"
-fi
+record "spanstat" spanstat make -s -C tools/spanstat test
 if ! skip guest; then
 	# spanstat in a guest against the live module: every view, --json round
 	# trip of every debugfs value, a known load counted exactly.
-	if make -s -C tools/spanstat guest-test >"$logs/spanstat-guest.out" 2>&1; then
-		ok "spanstat in a guest: $(tail -n1 "$logs/spanstat-guest.out")"
-	else
-		cat "$logs/spanstat-guest.out"
-		bad "spanstat in a guest: $(tail -n1 "$logs/spanstat-guest.out")"
-	fi
+	record "spanstat in a guest" spanstat-guest make -s -C tools/spanstat guest-test
 fi
 
 stage "KUnit on the test kernel"
@@ -156,24 +159,14 @@ fi
 
 if ! skip dkms; then
 	stage "DKMS: add, build, install, remove (make dkms-check)"
-	if scripts/dkms-check.sh >"$logs/dkms.out" 2>&1; then
-		grep -a '^\[dkms-check\] .*vermagic' "$logs/dkms.out" || true
-		ok "dkms: $(tail -n1 "$logs/dkms.out")"
-	else
-		cat "$logs/dkms.out"
-		bad "dkms: $(tail -n1 "$logs/dkms.out")"
-	fi
+	record "dkms" dkms scripts/dkms-check.sh
+	grep -a '^\[dkms-check\] .*vermagic' "$logs/dkms.out" || true
 fi
 
 if ! skip lint; then
 	stage "style gates (make lint)"
-	if scripts/lint.sh >"$logs/lint.out" 2>&1; then
-		grep -a '^---- ' "$logs/lint.out" || true
-		ok "lint: $(tail -n1 "$logs/lint.out")"
-	else
-		cat "$logs/lint.out"
-		bad "$(tail -n1 "$logs/lint.out")"
-	fi
+	record "lint" lint scripts/lint.sh
+	grep -a '^---- ' "$logs/lint.out" || true
 fi
 
 if ! skip harness; then
