@@ -120,6 +120,16 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
 	c->cached_bytes -= (u64)n * osize;
 }
 
+/*
+ * Can @cc, holding @count objects, take one more of @osize bytes within its
+ * capacity and the CPU's byte budget? Local lock held.
+ */
+static bool cc_has_room(struct sa_cpu *c, struct sa_cc *cc, unsigned int count,
+			unsigned int osize)
+{
+	return count < cc->cap && c->cached_bytes + osize <= sa_cache_limit();
+}
+
 /**
  * sa_cache_flush_free() - slow path of sa_cache_free(): the stack is full
  * or over budget, send a batch back and keep @p if it fits
@@ -149,7 +159,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
 	cc_take_bottom(c, cc, osize, objs, n);
 	count = sa_ct_count(cc->ct);
-	if (count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
+	if (cc_has_room(c, cc, count, osize)) {
 		cc->objs[count] = p;
 		sa_cc_set_count(cc, count + 1);
 		c->cached_bytes += osize;
@@ -238,7 +248,7 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 			bad++;
 			continue;
 		}
-		if (!busy && count < cc->cap && c->cached_bytes + osize <= sa_cache_limit()) {
+		if (!busy && cc_has_room(c, cc, count, osize)) {
 			cc->objs[count++] = objs[i];
 			c->cached_bytes += osize;
 		} else {
