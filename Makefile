@@ -12,7 +12,8 @@
 #   make demo            boot the stock kernel with spanalloc + example client
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures
-#   make soak [SECONDS=60] 4-vCPU soak on the test kernel (tests/soak/run.sh)
+#   make soak [SECONDS=60] 4-vCPU soak, then the model test (tests/model), on
+#                        the test kernel, SECONDS each (tests/soak/run.sh)
 #   make lint            style gates: shellcheck, checkpatch --strict, kernel-doc,
 #                        W=1 and sparse (C=2) builds (scripts/lint.sh)
 #   make dkms-check      dkms add/build/install/remove against the cached
