@@ -36,9 +36,13 @@
  * @large_bytes: bytes of large objects (page heap and direct pages)
  * @metadata_bytes: bytes of spanalloc's own bookkeeping (span structs and
  *	per-CPU caches); not part of @heap_sys
- * @corruptions: damage found by the debug checks (module parameter debug=):
- *	writes after free, overflows into red zones
+ * @corruptions: damage found: corrupted free-list links (any mode) and, with
+ *	the module parameter debug=, writes after free and red-zone overflows
  * @shrinks: times the kernel's shrinker made spanalloc give memory back
+ * @refused_allocs: requests refused for their gfp flags (zone modifiers
+ *	__GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM: spanalloc does not serve them)
+ * @lost_objects: free objects dropped since load because their free list
+ *	was found corrupted (never handed out again while their span lives)
  *
  * The values are sums of per-CPU counters, exact when the system is quiet.
  * At quiescence heap_sys == heap_inuse + heap_idle.
@@ -61,6 +65,8 @@ struct spanalloc_memstats {
 	u64 metadata_bytes;
 	u64 corruptions;
 	u64 shrinks;
+	u64 refused_allocs;
+	u64 lost_objects;
 };
 
 void *spanalloc_alloc(size_t size, gfp_t gfp);

@@ -103,6 +103,73 @@ static void double_free_tagged(struct kunit *test)
 	spanalloc_free(b);
 }
 
+/*
+ * Defect 5: requests with no room for a red zone in the largest class
+ * (32753..32768 bytes) keep usable_size and a clean free.
+ */
+static void no_room_for_red_zone(struct kunit *test)
+{
+	struct spanalloc_memstats before = sa_test_stats();
+	size_t size;
+
+	for (size = SPANALLOC_MAX_SMALL_SIZE - SA_DEBUG_EXTRA - 1;
+	     size <= SPANALLOC_MAX_SMALL_SIZE; size++) {
+		u8 *p = spanalloc_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_GE_MSG(test, spanalloc_usable_size(p), size, "size %zu", size);
+		memset(p, 0x5e, size);
+		spanalloc_free(p);
+	}
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, before.bad_frees);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, before.corruptions);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().live_objects, before.live_objects);
+}
+
+/* Defect 5: power-of-two sizes keep their natural alignment, as in normal mode. */
+static void power_of_two_alignment_kept(struct kunit *test)
+{
+	size_t size;
+	int i;
+
+	for (size = 8; size <= PAGE_SIZE; size *= 2) {
+		void *p[3];
+
+		for (i = 0; i < 3; i++) {
+			p[i] = spanalloc_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[i]);
+			KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p[i] & (size - 1), 0,
+					    "size %zu at %p", size, p[i]);
+			KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p[i]), size);
+		}
+		for (i = 0; i < 3; i++)
+			spanalloc_free(p[i]);
+	}
+}
+
+/*
+ * Defect 1 in debug mode: poison alone (no trailer) catches a delayed
+ * double free whose first free went to the span.
+ */
+static void poison_only_delayed_double_free(struct kunit *test)
+{
+	u64 bad;
+	void *x, *y;
+
+	KUNIT_ASSERT_EQ(test, sa_debug_set(SA_DEBUG_POISON), 0);
+	y = spanalloc_alloc(64, GFP_KERNEL);
+	x = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	spanalloc_free(x);
+	spanalloc_drain();
+	bad = sa_test_stats().bad_frees;
+	WRITE_ONCE(sa_report_bad_frees, false);
+	spanalloc_free(x);
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+	spanalloc_free(y);
+}
+
 static void clean_use_reports_nothing(struct kunit *test)
 {
 	struct spanalloc_memstats before = sa_test_stats();
@@ -126,6 +193,9 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(write_after_free),
 	KUNIT_CASE(double_free_tagged),
 	KUNIT_CASE(clean_use_reports_nothing),
+	KUNIT_CASE(no_room_for_red_zone),
+	KUNIT_CASE(power_of_two_alignment_kept),
+	KUNIT_CASE(poison_only_delayed_double_free),
 	{}
 };
 

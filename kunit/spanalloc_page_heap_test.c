@@ -28,7 +28,7 @@ static void buddy_split_and_coalesce(struct kunit *test)
 
 	hs = heap();
 	KUNIT_ASSERT_EQ(test, hs.sys, 0);
-	span = sa_heap_alloc_span(1, false, GFP_KERNEL);
+	span = sa_heap_alloc_span(1, SA_SPAN_SMALL, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, span);
 	hs = heap();
 	KUNIT_EXPECT_EQ(test, hs.chunks, 1);
@@ -57,7 +57,7 @@ static void buddy_natural_alignment(struct kunit *test)
 	unsigned int o;
 
 	for (o = 0; o < ARRAY_SIZE(spans); o++) {
-		spans[o] = sa_heap_alloc_span(1U << o, false, GFP_KERNEL);
+		spans[o] = sa_heap_alloc_span(1U << o, SA_SPAN_SMALL, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, spans[o]);
 		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)spans[o]->base & ((PAGE_SIZE << o) - 1),
 				    0, "order %u", o);
@@ -72,7 +72,7 @@ static void chunk_release(struct kunit *test)
 	u64 released = heap().released;
 	struct sa_span *span;
 
-	span = sa_heap_alloc_span(2, false, GFP_KERNEL);
+	span = sa_heap_alloc_span(2, SA_SPAN_SMALL, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, span);
 	/* A chunk with a live span is not released. */
 	KUNIT_EXPECT_EQ(test, sa_heap_release_free(0, 0), 0);

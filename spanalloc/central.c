@@ -36,6 +36,7 @@ MODULE_PARM_DESC(keep_empty_spans,
 		 "Wholly free spans each class keeps instead of returning them to the page heap (default 1)");
 
 unsigned long sa_freelist_random __read_mostly;
+unsigned long sa_free_random __read_mostly;
 
 /**
  * struct sa_central - one class's central list
@@ -44,6 +45,9 @@ unsigned long sa_freelist_random __read_mostly;
  * @nr: spans on each list
  * @free_objs: free objects in this class's spans
  * @inuse_objs: objects out of the spans
+ * @lost_objs: objects dropped with a corrupted free list (not handed out
+ *	again while their span lives)
+ * @corruptions: corrupted links found
  * @lock_count: times @lock was taken
  */
 struct sa_central {
@@ -52,6 +56,8 @@ struct sa_central {
 	unsigned int nr[SA_LIST_EMPTY + 1];
 	u64 free_objs;
 	u64 inuse_objs;
+	u64 lost_objs;
+	u64 corruptions;
 	u64 lock_count;
 } ____cacheline_aligned_in_smp;
 
@@ -98,27 +104,41 @@ static void release_spans(struct list_head *release)
 		sa_heap_free_span(span);
 }
 
-/* Take one object from a span with nfree > 0. Under the class lock. */
-static void *span_pop(struct sa_span *span, const struct sa_class *ci)
+/*
+ * Take one object from a span with nfree > 0. Under the class lock.
+ *
+ * A link that does not point at an object of the span means a write after
+ * free hit it: the rest of the list is dropped (those objects are not
+ * handed out again; the span goes back to the page heap whole once its
+ * other objects are back) and the counters forget them, so they equal a
+ * recount.
+ * Objects carved fresh get the free tag (sa_free_tag()), like every other
+ * object waiting in a cache.
+ */
+static void *span_pop(struct sa_central *c, struct sa_span *span, const struct sa_class *ci)
 {
 	void *obj = span->freelist;
 
+	lockdep_assert_held(&c->lock);
 	if (obj) {
 		void *next = sa_link_encode(*(void **)obj, obj);
-		size_t off = (unsigned long)next - (unsigned long)span->base;
 
-		if (unlikely(next && (off >= ((size_t)span->objs * ci->size) ||
-				      off != (size_t)((u64)off * ci->div_mul >> 32) * ci->size))) {
-			/* A write after free hit the link: drop the list. */
-			pr_err("corrupted free list in class %u span %p: link %p at %p\n",
-			       ci->size, span->base, next, obj);
-			WARN_ON_ONCE(1);
-			span->nfree = span->objs - span->carved + 1;
+		if (unlikely(next && !sa_span_obj_start(span, ci, next))) {
+			unsigned int lost = span->nfree - 1 - (span->objs - span->carved);
+
+			pr_err("corrupted free list in class %u span %p: link %p at %p, %u objects dropped\n",
+			       ci->size, span->base, next, obj, lost);
+			WARN_ON_ONCE(READ_ONCE(sa_report_bad_frees));
+			span->nfree -= lost;
+			c->free_objs -= lost;
+			c->lost_objs += lost;
+			c->corruptions++;
 			next = NULL;
 		}
 		span->freelist = next;
 	} else {
 		obj = span->base + (size_t)span->carved * ci->size;
+		*(unsigned long *)obj = sa_free_tag(obj);
 		span->carved++;
 	}
 	span->nfree--;
@@ -145,13 +165,28 @@ static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspan
 	return min(o + ilog2(nspans / 4 + 1), (unsigned int)ci->span_order);
 }
 
+/* Smallest order whose span holds one object of the class. */
+static unsigned int span_min_order(const struct sa_class *ci)
+{
+	return get_order(ci->size);
+}
+
+/*
+ * A new span for @cls. When the order span_order_for() picks cannot be had
+ * (fragmented memory, fault injection), one of the smallest order that
+ * holds an object: a one-page span for every class up to PAGE_SIZE.
+ */
 static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
 {
 	const struct sa_class *ci = sa_class_info(cls);
 	unsigned int order = cls == SA_CLASS_TINY ? ci->span_order : span_order_for(ci, nspans);
 	struct sa_span *span;
 
-	span = sa_heap_alloc_span(1U << order, false, gfp);
+	span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
+	if (!span && order > span_min_order(ci)) {
+		order = span_min_order(ci);
+		span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
+	}
 	if (!span)
 		return NULL;
 	span->cls = cls;
@@ -160,7 +195,7 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_POISON) &&
 	    cls != SA_CLASS_TINY)
 		memset(span->base, SA_POISON_FREE, PAGE_SIZE << order);
-	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, gfp)) {
+	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, sa_meta_gfp(gfp))) {
 		sa_heap_free_span(span);
 		return NULL;
 	}
@@ -210,7 +245,7 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 			continue;
 		}
 		while (got < nr && span->nfree)
-			objs[got++] = span_pop(span, ci);
+			objs[got++] = span_pop(c, span, ci);
 		span_move(c, span, span->nfree ? SA_LIST_PARTIAL : SA_LIST_FULL);
 	}
 	c->free_objs -= got;
@@ -225,6 +260,20 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
 
+/*
+ * Can @obj go back to @span? Not if the span has nothing out (wholly
+ * free), the object was never carved from it, or it is the head of the
+ * span's free list: each is a double free (or a free of a pointer that was
+ * never handed out) that got past the checks above this level. Under the
+ * class lock; cheap enough for every object.
+ */
+static bool span_may_take(struct sa_span *span, const struct sa_class *ci, void *obj)
+{
+	u32 idx = (u64)((unsigned long)obj - (unsigned long)span->base) * ci->div_mul >> 32;
+
+	return span->inuse && idx < span->carved && obj != span->freelist;
+}
+
 /**
  * sa_central_return() - give @nr objects of class @cls back to their spans
  * @cls: size class (or SA_CLASS_TINY)
@@ -232,15 +281,18 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
  * @nr: how many
  *
  * Spans that become wholly free beyond keep_empty_spans go back to the
- * page heap. Context: any, with no spanalloc lock held.
+ * page heap. An object its span cannot take (span_may_take()) is refused:
+ * counted in bad_frees (and taken off the frees it was counted in), WARNed
+ * once, left alone. Context: any, with no spanalloc lock held.
  */
 void sa_central_return(unsigned int cls, void **objs, int nr)
 {
+	const struct sa_class *ci = sa_class_info(cls);
 	struct sa_central *c = &sa_centrals[cls];
 	struct sa_span *span;
 	LIST_HEAD(release);
 	unsigned long flags;
-	int i;
+	int i, bad = 0;
 
 	central_lock(c, &flags);
 	for (i = 0; i < nr; i++) {
@@ -249,6 +301,10 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		span = sa_span_of(obj);
 		if (WARN_ON_ONCE(!span || span->cls != cls))
 			continue;
+		if (unlikely(!span_may_take(span, ci, obj))) {
+			bad++;
+			continue;
+		}
 		*(void **)obj = sa_link_encode(span->freelist, obj);
 		span->freelist = obj;
 		span->nfree++;
@@ -266,6 +322,9 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	release_spans(&release);
+	if (unlikely(bad))
+		sa_bad_free_late(cls, bad, "%d double free(s) of %u-byte objects caught late\n",
+				 bad, ci->size);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_return);
 
@@ -323,9 +382,36 @@ void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
 	st->spans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL] + c->nr[SA_LIST_EMPTY];
 	st->free_objs = c->free_objs;
 	st->inuse_objs = c->inuse_objs;
+	st->lost_objs = c->lost_objs;
+	st->corruptions = c->corruptions;
 	st->lock_count = c->lock_count;
 	spin_unlock_irqrestore(&c->lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(sa_central_read_stats);
+
+/**
+ * sa_central_recount() - count a class's free objects span by span
+ * @cls: size class (or SA_CLASS_TINY)
+ *
+ * For tests: what the free_objs counter must equal.
+ * Return: the sum of nfree over the class's spans.
+ */
+u64 sa_central_recount(unsigned int cls)
+{
+	struct sa_central *c = &sa_centrals[cls];
+	struct sa_span *span;
+	unsigned long flags;
+	u64 n = 0;
+	int l;
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (l = SA_LIST_PARTIAL; l <= SA_LIST_EMPTY; l++)
+		list_for_each_entry(span, &c->lists[l], link)
+			n += span->nfree;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_recount);
 
 /* At unload, after every cache was flushed: free every span, leaked or not. */
 void sa_central_exit(void)
@@ -352,6 +438,7 @@ int sa_central_init(void)
 	int l;
 
 	sa_freelist_random = get_random_long();
+	sa_free_random = get_random_long();
 	for (cls = 0; cls < SA_NR_CACHED; cls++) {
 		struct sa_central *c = &sa_centrals[cls];
 

@@ -13,12 +13,13 @@
  *
  * Locking: the fast path (cpu_cache.h) takes no lock: preemption off, a
  * this_cpu_cmpxchg() on each stack's count and transaction id. The slow
- * paths here take the CPU's local_lock with irqsave (irq-off on !RT), which
- * keeps every fast path on this CPU out, and move the tid on with each
- * change. The central lists are called with the local lock dropped, except
- * when a whole cache is flushed (drain, CPU hotplug), where the class lock
- * nests inside it; the local lock is never taken under any other spanalloc
- * lock. All of it works in hardirq context.
+ * paths here take sa_cc_lock() (the CPU's local lock, irqs off; preemption
+ * off too on PREEMPT_RT), which keeps every fast path on this CPU out, and
+ * move the tid on with each change. No other lock is taken under it and it
+ * is taken under none: the central lists are always called with it
+ * dropped, objects in hand. A drain flushes each CPU from a work item on
+ * that CPU (never by IPI), one stack at a time. On !RT all of it works in
+ * hardirq context; RT allows no allocator calls there.
  *
  * What it asks of the level below (central.c): sa_central_fetch() and
  * sa_central_return() of up to a batch of objects at a time.
@@ -30,6 +31,7 @@
 #include <linux/smp.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/workqueue.h>
 #include <linux/mm.h>
 #include <linux/log2.h>
 #include "internal.h"
@@ -46,6 +48,7 @@ MODULE_PARM_DESC(cpu_cache_kib,
 EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
 
 struct sa_cpu __percpu *sa_cpus;
+EXPORT_SYMBOL_IF_KUNIT(sa_cpus);
 unsigned long sa_tid_step;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
 static int sa_cpuhp_state;
@@ -77,7 +80,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 		return NULL;
 	obj = objs[--n];
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	room = sa_cache_limit() > c->cached_bytes ?
@@ -98,7 +101,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	c->stats.cls_mallocs[cls]++;
 	c->stats.cls_req[cls] += size;
 	trace_refill(smp_processor_id(), cls, osize, n + 1);
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 
 	if (keep < n)
 		sa_central_return(cls, objs + keep, n - keep);
@@ -146,13 +149,13 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	struct sa_cc *cc;
 	int n;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	c->stats.cls_frees[cls]++;
 	if (unlikely(sa_ct_busy(cc->ct))) {
 		/* An interrupted push owns the stack: straight to central. */
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		sa_cc_unlock(flags);
 		sa_central_return(cls, &p, 1);
 		return;
 	}
@@ -168,7 +171,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	}
 	c->stats.flushes++;
 	trace_flush(smp_processor_id(), cls, osize, n);
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 	sa_central_return(cls, objs, n);
 }
 
@@ -194,7 +197,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	struct sa_cc *cc;
 	int n;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	count = sa_ct_count(cc->ct);
@@ -205,7 +208,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	c->cached_bytes -= (u64)k * osize;
 	c->stats.cls_mallocs[cls] += k;
 	c->stats.cls_req[cls] += (u64)k * size;
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 
 	while (k < nr) {
 		n = sa_central_fetch(cls, ptrs + k, nr - k, gfp);
@@ -222,32 +225,28 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 /**
  * sa_cache_free_bulk() - free @nr objects of class @cls at once
  * @cls: size class
- * @objs: the objects, each the start of a live object of @cls
+ * @objs: the objects, each the start of a live object of @cls, checked and
+ *	tagged free by the caller
  * @nr: how many
  *
- * Pushes what fits on this CPU's stack under one local lock (refusing an
- * object already on top: an immediate double free) and returns the rest to
- * the central list in one go.
+ * Pushes what fits on this CPU's stack under one local lock and returns the
+ * rest to the central list in one go.
  * Context: any.
  */
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 {
-	unsigned int osize = sa_class_size(cls), count, i, rest = 0, bad = 0;
+	unsigned int osize = sa_class_size(cls), count, i, rest = 0;
 	unsigned long flags;
 	bool busy;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	count = sa_ct_count(cc->ct);
 	busy = sa_ct_busy(cc->ct);
 	for (i = 0; i < nr; i++) {
-		if (unlikely(count && cc->objs[count - 1] == objs[i])) {
-			bad++;
-			continue;
-		}
 		if (!busy && cc_has_room(c, cc, count, osize)) {
 			cc->objs[count++] = objs[i];
 			c->cached_bytes += osize;
@@ -257,66 +256,123 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 	}
 	if (!busy)
 		sa_cc_set_count(cc, count);
-	c->stats.cls_frees[cls] += nr - bad;
+	c->stats.cls_frees[cls] += nr;
 	if (rest)
 		c->stats.flushes++;
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 	if (rest)
 		sa_central_return(cls, objs, rest);
-	if (unlikely(bad))
-		sa_bad_free("double free of %u object(s) in a bulk free (%u-byte class)\n",
-			    bad, osize);
 }
 
-/**
- * sa_cache_flush_cpu() - return every object cached by a CPU
- * @cpu: the CPU; the caller holds its local lock on it, or it is dead
+/*
+ * Take every object off one stack of @c into @out (room for the stack's
+ * capacity). The stack is @c's own, under sa_cc_lock(), or @c's CPU is
+ * dead. Return: the number taken.
  */
-void sa_cache_flush_cpu(int cpu)
+static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
 {
-	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
-	unsigned int cls;
+	struct sa_cc *cc = &c->cc[cls];
+	unsigned int count = sa_ct_count(cc->ct);
+
+	cc->want = min(2U, sa_class_batch(cls));
+	/* A busy stack belongs to a push in progress: leave it. */
+	if (!count || sa_ct_busy(cc->ct))
+		return 0;
+	memcpy(out, cc->objs, count * sizeof(void *));
+	c->cached_bytes -= (u64)count * sa_class_size(cls);
+	sa_cc_set_count(cc, 0);
+	c->stats.flushes++;
+	return count;
+}
+
+/*
+ * Return everything @cpu's cache holds, a class at a time: the objects
+ * leave the stack under sa_cc_lock() (when @cpu is the running CPU) and go
+ * to the central list after it is dropped, so no other lock nests in it.
+ * Interrupts are off only while one stack is emptied.
+ */
+static void cache_flush(int cpu, bool local)
+{
+	void *objs[2 * SA_MAX_BATCH];
+	unsigned long flags = 0;
+	struct sa_cpu *c;
+	unsigned int cls, n;
 	void *block;
 
+	if (local)
+		sa_cc_lock(flags);
+	c = per_cpu_ptr(sa_cpus, cpu);
 	block = sa_tiny_detach(c);
-	if (block) {
+	if (block)
 		c->stats.cls_frees[SA_CLASS_TINY]++;
+	if (local)
+		sa_cc_unlock(flags);
+	if (block)
 		sa_central_return(SA_CLASS_TINY, &block, 1);
-	}
+
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		struct sa_cc *cc = &c->cc[cls];
-
-		unsigned int count = sa_ct_count(cc->ct);
-
-		cc->want = min(2U, sa_class_batch(cls));
-		/* A busy stack belongs to the push this IPI interrupted. */
-		if (!count || sa_ct_busy(cc->ct))
+		if (!sa_ct_count(READ_ONCE(c->cc[cls].ct)))
 			continue;
-		trace_flush(cpu, cls, sa_class_size(cls), count);
-		sa_central_return(cls, cc->objs, count);
-		c->cached_bytes -= (u64)count * sa_class_size(cls);
-		sa_cc_set_count(cc, 0);
-		c->stats.flushes++;
+		if (local)
+			sa_cc_lock(flags);
+		n = cc_take_all(c, cls, objs);
+		if (local)
+			sa_cc_unlock(flags);
+		if (n) {
+			trace_flush(cpu, cls, sa_class_size(cls), n);
+			sa_central_return(cls, objs, n);
+		}
 	}
 }
 
-static void flush_this_cpu(void *unused)
-{
-	unsigned long flags;
+static DEFINE_MUTEX(sa_drain_mutex);
+static DEFINE_PER_CPU(struct work_struct, sa_drain_work);
+static struct workqueue_struct *sa_drain_wq;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
-	sa_cache_flush_cpu(smp_processor_id());
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+/* The drain's work on one CPU: flush the cache of the CPU it runs on. */
+static void drain_work_fn(struct work_struct *work)
+{
+	/* Runs on its CPU unless that went offline meanwhile: stay put. */
+	migrate_disable();
+	cache_flush(smp_processor_id(), true);
+	migrate_enable();
+}
+
+/* Does @cpu's cache hold anything? Racy; a drain is a snapshot anyway. */
+static bool cpu_has_cache(int cpu)
+{
+	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
+
+	return READ_ONCE(c->cached_bytes) || READ_ONCE(c->tiny_block);
 }
 
 /**
  * sa_cache_drain_all() - flush the cache of every online CPU
  *
- * Context: process context with interrupts enabled (uses an IPI).
+ * Like SLUB's flush_all(): a work item on each CPU whose cache holds
+ * something, on a WQ_MEM_RECLAIM workqueue, then waits for them. No IPI,
+ * and interrupts are off only while one stack changes hands. Drains are
+ * serialised; a drain that finds another one running waits for it. Takes
+ * no CPU hotplug lock (shrinkers may run under it): a CPU that goes
+ * offline meanwhile is flushed by the hotplug callback.
+ *
+ * Context: process context, may sleep.
  */
 void sa_cache_drain_all(void)
 {
-	on_each_cpu(flush_this_cpu, NULL, 1);
+	int cpu;
+
+	might_sleep();
+	mutex_lock(&sa_drain_mutex);
+	for_each_online_cpu(cpu) {
+		struct work_struct *w = per_cpu_ptr(&sa_drain_work, cpu);
+
+		if (cpu_has_cache(cpu))
+			queue_work_on(cpu, sa_drain_wq, w);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&sa_drain_work, cpu));
+	mutex_unlock(&sa_drain_mutex);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);
 
@@ -371,7 +427,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
 /* CPU hotplug: a dead CPU's cache goes back to the central lists. */
 static int sa_cpu_dead(unsigned int cpu)
 {
-	sa_cache_flush_cpu(cpu);
+	cache_flush(cpu, false);
 	return 0;
 }
 
@@ -412,12 +468,18 @@ int sa_cpu_cache_init(void)
 		total += 2 * sa_class_batch(cls);
 	}
 	sa_cpu_slot_bytes = total * sizeof(void *);
+	sa_drain_wq = alloc_workqueue("spanalloc_drain", WQ_MEM_RECLAIM, 0);
+	if (!sa_drain_wq) {
+		free_percpu(sa_cpus);
+		return -ENOMEM;
+	}
 	sa_tid_step = roundup_pow_of_two(nr_cpu_ids) << 16;
 	for_each_possible_cpu(cpu) {
 		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 		void **slots;
 
 		local_lock_init(&c->lock);
+		INIT_WORK(per_cpu_ptr(&sa_drain_work, cpu), drain_work_fn);
 		/* Transaction ids start at the CPU number: unique per CPU. */
 		for (cls = 1; cls < SA_NR_CACHED; cls++)
 			c->cc[cls].ct = (unsigned long)cpu << 16;
@@ -439,6 +501,7 @@ int sa_cpu_cache_init(void)
 	return 0;
 fail:
 	free_slots();
+	destroy_workqueue(sa_drain_wq);
 	free_percpu(sa_cpus);
 	return -ENOMEM;
 }
@@ -448,6 +511,7 @@ void sa_cpu_cache_exit(void)
 {
 	cpuhp_remove_state_nocalls(sa_cpuhp_state);
 	sa_cache_drain_all();
+	destroy_workqueue(sa_drain_wq);
 	free_slots();
 }
 

@@ -15,11 +15,38 @@
  * finds the stack busy leaves it alone and goes to the central list. No
  * atomic read-modify-write (the cmpxchg is CPU-local, without a lock prefix
  * on x86) and no shared cache line.
+ *
+ * A double free is not looked for here: the caller checked the object's
+ * free tag (sa_obj_is_free()) and wrote it before the push.
+ *
+ * The slow paths (cpu_cache.c, tiny.c) change a stack only under
+ * sa_cc_lock(): the CPU's local lock with interrupts off. On PREEMPT_RT the
+ * local lock is a per-CPU sleeping lock that leaves preemption (and
+ * interrupts) on, so another task on this CPU could run a fast path in the
+ * middle of a slow path's change: there sa_cc_lock() turns preemption off
+ * as well. RT runs no allocator call in hard interrupt context (SLUB does
+ * not allow it either), so that is all the fast path can race with. Nothing
+ * under sa_cc_lock() sleeps or takes another spanalloc lock: a spinlock_t
+ * is a sleeping lock on RT.
  */
 #ifndef _SPANALLOC_CPU_CACHE_H
 #define _SPANALLOC_CPU_CACHE_H
 
 #include "internal.h"
+
+#define sa_cc_lock(flags)					\
+	do {							\
+		local_lock_irqsave(&sa_cpus->lock, flags);	\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_disable();			\
+	} while (0)
+
+#define sa_cc_unlock(flags)					\
+	do {							\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_enable();			\
+		local_unlock_irqrestore(&sa_cpus->lock, flags);	\
+	} while (0)
 
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp);
 void sa_cache_flush_free(unsigned int cls, void *p);
@@ -67,8 +94,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
  * @cls: size class (or SA_CLASS_TINY)
  * @p: the object
  *
- * Refuses (and counts) a free of the object already on top of the stack:
- * an immediate double free.
+ * @p carries its free tag already (see sa_obj_is_free()).
  * Context: any.
  */
 static __always_inline void sa_cache_free(unsigned int cls, void *p)
@@ -86,11 +112,6 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 			     this_cpu_read(sa_cpus->cached_bytes) + osize > sa_cache_limit())) {
 			preempt_enable();
 			sa_cache_flush_free(cls, p);
-			return;
-		}
-		if (unlikely(n && READ_ONCE(objs[n - 1]) == p)) {
-			preempt_enable();
-			sa_bad_free("double free of %p (%u-byte class)\n", p, osize);
 			return;
 		}
 		/* Claim: busy, same count, tid moved on. */

@@ -15,8 +15,11 @@
  *     bytes holding the requested size and an allocated/free tag. A free
  *     checks the red zone (overflow reported with the offset) and the tag:
  *     a second free of the object is refused and counted in bad_frees.
- *     spanalloc_usable_size() returns n.
- * Tiny and large objects are not covered. Reports are pr_err plus a WARN
+ *     spanalloc_usable_size() returns n. A power-of-two n gets a class that
+ *     is a multiple of n (natural alignment, as in normal mode); an n with
+ *     no room for the red zone in the largest class is a large object.
+ * Every mode also refuses any double free through the free tag (see
+ * sa_obj_is_free()). Tiny and large objects are not covered. Reports are pr_err plus a WARN
  * (unless report_bad_frees is off) and are counted in the corruptions
  * counter; the allocator state is left intact.
  *
@@ -65,17 +68,30 @@ static void report(const char *what, void *p, unsigned int osize, size_t off)
 }
 
 /**
- * sa_debug_size() - bytes to ask the size classes for a request of @size
- * @size: bytes requested
+ * sa_debug_class() - the size class for a request of @size in debug mode
+ * @size: bytes requested, at least 1
  *
- * Return: @size plus room for the red zone and trailer when they are on.
+ * With red zones, the class must hold @size + SA_DEBUG_EXTRA bytes, and a
+ * power-of-two @size keeps its natural alignment (as in normal mode) by
+ * taking a class that is a multiple of it: 128 bytes take the 256-byte
+ * class. A request with no room left for a red zone and trailer in any
+ * class is served as a large object, so every small object in debug mode
+ * has its trailer.
+ *
+ * Return: the class, or 0 for a large object.
  */
-size_t sa_debug_size(size_t size)
+unsigned int sa_debug_class(size_t size)
 {
-	if ((sa_debug_flags & SA_DEBUG_REDZONE) &&
-	    size <= SPANALLOC_MAX_SMALL_SIZE - SA_DEBUG_EXTRA)
-		return size + SA_DEBUG_EXTRA;
-	return size;
+	size_t need = size;
+
+	if (sa_debug_flags & SA_DEBUG_REDZONE) {
+		need = size + SA_DEBUG_EXTRA;
+		if (is_power_of_2(size))
+			need = ALIGN(need, size);
+	}
+	if (need > SPANALLOC_MAX_SMALL_SIZE)
+		return 0;
+	return sa_size_class(need);
 }
 
 /**
@@ -98,6 +114,8 @@ void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp)
 	}
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, rz ? size : osize);
+	else
+		*(unsigned long *)p = 0;	/* the free tag */
 	if (rz) {
 		memset(p + size, SA_REDZONE, end - size);
 		*trailer(p, osize) = TRAILER_ALLOC | size;

@@ -61,6 +61,8 @@ static int memstats_show(struct seq_file *m, void *v)
 	SHOW(metadata_bytes);
 	SHOW(corruptions);
 	SHOW(shrinks);
+	SHOW(refused_allocs);
+	SHOW(lost_objects);
 #undef SHOW
 	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
 	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);
@@ -144,6 +146,7 @@ static int pageheap_show(struct seq_file *m, void *v)
 	sa_heap_read_stats(&hs);
 	seq_printf(m, "chunk_order %u\n", sa_chunk_order);
 	seq_printf(m, "chunks %llu\n", hs.chunks);
+	seq_printf(m, "pieces %llu\n", hs.pieces);
 	seq_printf(m, "heap_sys %llu\n", hs.sys);
 	seq_printf(m, "heap_idle %llu\n", hs.idle);
 	seq_printf(m, "large_objects %llu\n", hs.large);

@@ -86,30 +86,75 @@ struct sa_span {
 };
 
 /**
- * struct sa_chunk - a block of pages taken from the kernel in one piece
+ * struct sa_chunk - an aligned 2^sa_chunk_order pages of the linear map and
+ *	the pieces of it the page heap holds (see page_heap.c)
  * @link: on the page heap's list of chunks (or of spare metadata)
- * @page: first page (order sa_chunk_order, not compound)
- * @pfn: page frame number of @page
+ * @lpn: linear page number (sa_lpn()) of the chunk's first page
  * @free_pages: pages of this chunk on the buddy free lists
- * @free_since: jiffies when the chunk last became wholly free
+ * @pieces: blocks of pages taken from the kernel that lie in this chunk
+ * @free_since: jiffies when a piece of the chunk last became wholly free
  * @span_of: per page, the span it belongs to, or NULL
+ * @piece_order: per page, order of the piece it is part of, or 0xff when
+ *	the page is not the heap's (points into @free_order's allocation)
  * @free_order: per page, order of the free buddy block it heads, or 0xff
  */
 struct sa_chunk {
 	struct list_head link;
-	struct page *page;
-	unsigned long pfn;
+	unsigned long lpn;
 	unsigned int free_pages;
+	unsigned int pieces;
 	unsigned long free_since;
 	struct sa_span **span_of;
+	u8 *piece_order;
 	u8 free_order[];
 };
+
+/*
+ * Linear page number: a direct-map address's page offset from PAGE_OFFSET.
+ * The one formula that maps addresses to chunks, for stores and lookups
+ * alike (it equals the pfn only where RAM starts at physical 0).
+ */
+static __always_inline unsigned long sa_lpn(const void *p)
+{
+	return ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+}
+
+static inline void *sa_lpn_addr(unsigned long lpn)
+{
+	return (void *)(PAGE_OFFSET + (lpn << PAGE_SHIFT));
+}
+
+/*
+ * What of a caller's gfp reaches the kernel. Zone modifiers never get here
+ * (the API refuses them); __GFP_ZERO, __GFP_ACCOUNT, __GFP_COMP and the like
+ * describe the caller's object, not pages shared by many callers.
+ *   pages:    the reclaim behaviour (may it sleep, do I/O, enter the fs,
+ *             retry, fail, use reserves) and __GFP_NOWARN;
+ *   metadata: the same reclaim behaviour, never a warning of its own.
+ */
+#define SA_GFP_RECLAIM	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH |	\
+			 __GFP_NORETRY | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL |	\
+			 __GFP_NOMEMALLOC | __GFP_MEMALLOC)
+
+static inline gfp_t sa_page_gfp(gfp_t gfp)
+{
+	return gfp & (SA_GFP_RECLAIM | __GFP_NOWARN);
+}
+
+static inline gfp_t sa_meta_gfp(gfp_t gfp)
+{
+	return (gfp & SA_GFP_RECLAIM) | __GFP_NOWARN;
+}
+
+/* Zone modifiers spanalloc refuses (one documented rule, see main.c). */
+#define SA_GFP_ZONES	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)
 
 /* Page heap (page_heap.c). */
 extern unsigned int sa_chunk_order;
 int sa_heap_init(void);
 void sa_heap_exit(void);
-struct sa_span *sa_heap_alloc_span(unsigned int npages, bool large, gfp_t gfp);
+int sa_heap_grow(unsigned int need, gfp_t gfp);
+struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp);
 void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp);
 void sa_heap_free_direct(struct sa_span *span);
@@ -120,8 +165,8 @@ struct sa_span *sa_span_of_slow(const void *p);
 extern void **sa_chunk_map;
 extern unsigned long sa_map_len;
 
-/* The span of page frame @pfn given its chunk table entry. */
-static inline struct sa_span *sa_entry_span(void *entry, unsigned long pfn)
+/* The span of linear page @lpn given its chunk table entry. */
+static inline struct sa_span *sa_entry_span(void *entry, unsigned long lpn)
 {
 	struct sa_chunk *ch;
 
@@ -130,7 +175,7 @@ static inline struct sa_span *sa_entry_span(void *entry, unsigned long pfn)
 	if (xa_pointer_tag(entry) == SA_XA_DIRECT)
 		return xa_untag_pointer(entry);
 	ch = entry;
-	return READ_ONCE(ch->span_of[pfn - ch->pfn]);
+	return READ_ONCE(ch->span_of[lpn - ch->lpn]);
 }
 
 /**
@@ -145,10 +190,10 @@ static inline struct sa_span *sa_entry_span(void *entry, unsigned long pfn)
  */
 static __always_inline struct sa_span *sa_span_of(const void *p)
 {
-	unsigned long pfn = ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+	unsigned long lpn = sa_lpn(p);
 
-	if (likely((pfn >> sa_chunk_order) < sa_map_len))
-		return sa_entry_span(READ_ONCE(sa_chunk_map[pfn >> sa_chunk_order]), pfn);
+	if (likely((lpn >> sa_chunk_order) < sa_map_len))
+		return sa_entry_span(READ_ONCE(sa_chunk_map[lpn >> sa_chunk_order]), lpn);
 	return sa_span_of_slow(p);
 }
 
@@ -159,7 +204,9 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle);
  * @sys: bytes held from the page allocator (chunks and direct objects)
  * @idle: bytes on the buddy free lists
  * @released: bytes given back to the page allocator since load
- * @chunks: chunks held
+ * @chunks: chunks with at least one piece held
+ * @pieces: blocks of pages held from the page allocator (a whole chunk, or
+ *	smaller when memory is fragmented or the caller could not sleep)
  * @direct: large objects served straight by alloc_pages
  * @large: large objects served by the buddy heap
  * @lock_count: times the heap lock was taken
@@ -168,7 +215,7 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle);
  */
 struct sa_heap_stats {
 	u64 sys, idle, released;
-	u64 chunks, direct, large, lock_count;
+	u64 chunks, pieces, direct, large, lock_count;
 	u64 free_blocks[MAX_PAGE_ORDER + 1];
 	u64 metadata;
 };
@@ -187,14 +234,17 @@ void sa_central_release_empty(void);
  * @spans: spans the class holds
  * @free_objs: free objects in those spans
  * @inuse_objs: objects out of the spans (cached or live)
+ * @lost_objs: objects dropped with a corrupted free list
+ * @corruptions: corrupted free-list links found
  * @lock_count: times the class lock was taken
  */
 struct sa_central_stats {
-	u64 spans, free_objs, inuse_objs, lock_count;
+	u64 spans, free_objs, inuse_objs, lost_objs, corruptions, lock_count;
 };
 
 void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
 unsigned int sa_central_nr_spans(unsigned int cls, int list);
+u64 sa_central_recount(unsigned int cls);
 /* A cached class's table entry (the tiny pseudo class uses the 16-byte one). */
 static inline const struct sa_class *sa_class_info(unsigned int cls)
 {
@@ -221,12 +271,66 @@ static inline unsigned int sa_class_objs(unsigned int cls)
 	return sa_class_info(cls)->objs;
 }
 
-/* Free-list link obfuscation, like SLAB_FREELIST_HARDENED. */
-extern unsigned long sa_freelist_random;
+/**
+ * sa_span_obj_start() - is @p the start of one of @span's objects?
+ * @span: a small span
+ * @ci: its class
+ * @p: an address in or near the span
+ *
+ * Return: true if @p is the first byte of an object slot of @span.
+ */
+static __always_inline bool sa_span_obj_start(const struct sa_span *span,
+					      const struct sa_class *ci, const void *p)
+{
+	unsigned long off = (unsigned long)p - (unsigned long)span->base;
+	u32 idx;
+
+	if (off >= (unsigned long)span->objs * ci->size)
+		return false;
+	idx = (u64)off * ci->div_mul >> 32;
+	return (unsigned long)idx * ci->size == off;
+}
+
+/*
+ * The first word of a free small object. On a central free list it holds
+ * the link to the next free object, obfuscated like SLAB_FREELIST_HARDENED
+ * (sa_link_encode()); in a CPU cache, the free tag sa_free_tag(); a live
+ * object's first word is the caller's and is cleared when it is handed
+ * out. A free whose object already carries a link or the tag is a double
+ * free wherever the first free went (sa_obj_is_free()): caller data match
+ * either by chance with probability about 2^-64.
+ */
+extern unsigned long sa_freelist_random, sa_free_random;
 static inline void *sa_link_encode(void *next, void *slot)
 {
 	return (void *)((unsigned long)next ^ sa_freelist_random ^
 			(unsigned long)slot);
+}
+
+static __always_inline unsigned long sa_free_tag(const void *obj)
+{
+	return (unsigned long)obj ^ sa_free_random;
+}
+
+/**
+ * sa_obj_is_free() - does a small object carry the marks of a free one?
+ * @span: its span
+ * @ci: its class
+ * @obj: the start of an object of @span
+ *
+ * Return: true if @obj's first word is its free tag or a valid free-list
+ * link: the object is in a cache or on a free list, not live.
+ */
+static __always_inline bool sa_obj_is_free(const struct sa_span *span,
+					   const struct sa_class *ci, const void *obj)
+{
+	unsigned long w = READ_ONCE(*(const unsigned long *)obj);
+	void *next;
+
+	if (w == sa_free_tag(obj))
+		return true;
+	next = sa_link_encode((void *)w, (void *)obj);
+	return !next || sa_span_obj_start(span, ci, next);
 }
 
 /* Per-CPU caches (cpu_cache.c). */
@@ -260,6 +364,7 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @large_bytes: change of the bytes of live large objects made on this CPU
  *	(may be negative)
  * @bad_frees: frees refused
+ * @refused_allocs: requests refused for their gfp (zone modifiers)
  * @corruptions: damage found by the debug checks (poison, red zone)
  * @shrinks: times the shrinker gave memory back
  * @refills: batches fetched from central lists (each also served one
@@ -278,7 +383,7 @@ static inline unsigned int sa_size_bucket(size_t size)
 struct sa_cpu_stats {
 	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
 	s64 large_bytes;
-	u64 bad_frees, corruptions, shrinks;
+	u64 bad_frees, refused_allocs, corruptions, shrinks;
 	u64 refills, flushes, bulk_fetched;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
@@ -356,7 +461,6 @@ extern struct sa_cpu __percpu *sa_cpus;
 extern unsigned int sa_cpu_cache_kib;
 int sa_cpu_cache_init(void);
 void sa_cpu_cache_exit(void);
-void sa_cache_flush_cpu(int cpu);
 void sa_cache_drain_all(void);
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp);
@@ -386,6 +490,21 @@ extern bool sa_report_bad_frees;
 			  "spanalloc: " fmt, ##__VA_ARGS__);		\
 	} while (0)
 
+/*
+ * A free refused where its object reached its span (central.c): it was
+ * counted as a free when it went into a CPU cache, so it is taken off the
+ * frees again.
+ */
+#define sa_bad_free_late(cls, n, fmt, ...)				\
+	do {								\
+		unsigned int __sa_n = (n);				\
+									\
+		this_cpu_sub(sa_cpus->stats.cls_frees[cls], __sa_n);	\
+		this_cpu_add(sa_cpus->stats.bad_frees, __sa_n);		\
+		WARN_ONCE(READ_ONCE(sa_report_bad_frees),		\
+			  "spanalloc: " fmt, ##__VA_ARGS__);		\
+	} while (0)
+
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
 
@@ -403,7 +522,7 @@ void sa_scavenger_pause(bool pause);
 DECLARE_STATIC_KEY_FALSE(sa_debug_key);
 extern unsigned int sa_debug_flags;
 void sa_debug_init(void);
-size_t sa_debug_size(size_t size);
+unsigned int sa_debug_class(size_t size);
 void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp);
 bool sa_debug_on_free(void *p, unsigned int cls);
 size_t sa_debug_usable(const void *p, unsigned int cls);

@@ -33,12 +33,42 @@ MODULE_PARM_DESC(chunk_order,
 bool sa_report_bad_frees = true;
 module_param_named(report_bad_frees, sa_report_bad_frees, bool, 0644);
 MODULE_PARM_DESC(report_bad_frees,
-		 "WARN (once per kind) on refused frees; they are always counted (default Y)");
+		 "WARN (once per kind) on refused frees and refused requests (zone modifiers); they are always counted (default Y)");
 EXPORT_SYMBOL_IF_KUNIT(sa_report_bad_frees);
 
 static inline void count_size(size_t size)
 {
 	this_cpu_inc(sa_cpus->stats.sizes[sa_size_bucket(size)]);
+}
+
+/*
+ * The one rule for zone modifiers: spanalloc's memory comes from every
+ * zone's pages mixed, so a request for __GFP_DMA, __GFP_DMA32 or
+ * __GFP_HIGHMEM memory cannot be met. It is refused, whatever its size,
+ * with a WARN (once) and NULL, as a clear error rather than memory from
+ * the wrong zone. Use kmalloc() or the DMA API for such memory.
+ */
+static __always_inline bool gfp_refused(gfp_t gfp)
+{
+	if (likely(!(gfp & SA_GFP_ZONES)))
+		return false;
+	this_cpu_inc(sa_cpus->stats.refused_allocs);
+	WARN_ONCE(READ_ONCE(sa_report_bad_frees), "spanalloc: zone modifiers (gfp %pGg) are not supported; use kmalloc\n",
+		  &gfp);
+	return true;
+}
+
+/* Is @p the start of an object of its small span that was handed out? */
+static __always_inline bool small_obj_start(struct sa_span *span, const void *p)
+{
+	const struct sa_class *ci = &sa_classes[span->cls];
+	unsigned long off = (unsigned long)p - (unsigned long)span->base;
+	u32 idx;
+
+	if (off >= (unsigned long)span->objs * ci->size)
+		return false;
+	idx = (u64)off * ci->div_mul >> 32;
+	return (unsigned long)idx * ci->size == off && idx < READ_ONCE(span->carved);
 }
 
 static void *large_alloc(size_t size, gfp_t gfp)
@@ -49,7 +79,7 @@ static void *large_alloc(size_t size, gfp_t gfp)
 	if (size > (PAGE_SIZE << sa_chunk_order))
 		span = sa_heap_alloc_direct(size, gfp);
 	else
-		span = sa_heap_alloc_span(DIV_ROUND_UP(size, PAGE_SIZE), true, gfp);
+		span = sa_heap_alloc_span(DIV_ROUND_UP(size, PAGE_SIZE), SA_SPAN_LARGE, gfp);
 	if (!span)
 		return NULL;
 	span->bytes_req = size;
@@ -61,8 +91,41 @@ static void *large_alloc(size_t size, gfp_t gfp)
 	return span->base;
 }
 
-/* Longest run of one class spanalloc_free_bulk() hands over at once. */
-#define SA_BULK_RUN	UINT_MAX
+/*
+ * A small object on its way to the caller: the debug checks, zeroing, or
+ * at least its free tag (the first word) cleared.
+ */
+static __always_inline void small_handout(void *p, unsigned int cls, size_t size, gfp_t gfp)
+{
+	if (static_branch_unlikely(&sa_debug_key))
+		sa_debug_on_alloc(p, cls, size, gfp);
+	else if (want_init_on_alloc(gfp))
+		memset(p, 0, sa_classes[cls].size);
+	else
+		*(unsigned long *)p = 0;
+}
+
+/*
+ * A small object on its way back: refused (false) if it is free already,
+ * else checked (debug), wiped (init_on_free) and tagged free.
+ */
+static __always_inline bool small_takeback(struct sa_span *span, void *p)
+{
+	const struct sa_class *ci = &sa_classes[span->cls];
+
+	if (unlikely(sa_obj_is_free(span, ci, p))) {
+		sa_bad_free("double free of %p (%u-byte class)\n", p, ci->size);
+		return false;
+	}
+	if (static_branch_unlikely(&sa_debug_key)) {
+		if (!sa_debug_on_free(p, span->cls))
+			return false;
+	} else if (want_init_on_free()) {
+		memset(p, 0, ci->size);
+	}
+	*(unsigned long *)p = sa_free_tag(p);
+	return true;
+}
 
 /* Every non-tiny allocation goes through here; @caller is for tracing. */
 static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long caller)
@@ -74,21 +137,21 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long call
 	might_alloc(gfp);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(size > SPANALLOC_MAX_SMALL_SIZE)) {
+	if (unlikely(gfp_refused(gfp)))
+		return NULL;
+	cls = 0;
+	if (static_branch_unlikely(&sa_debug_key))
+		cls = sa_debug_class(size);
+	else if (likely(size <= SPANALLOC_MAX_SMALL_SIZE))
+		cls = sa_size_class(size);
+	if (unlikely(!cls)) {
 		p = large_alloc(size, gfp);
 		given = p ? spanalloc_usable_size(p) : 0;
-	} else if (static_branch_unlikely(&sa_debug_key)) {
-		cls = sa_size_class(sa_debug_size(size));
-		given = sa_classes[cls].size;
-		p = sa_cache_alloc(cls, size, gfp);
-		if (p)
-			sa_debug_on_alloc(p, cls, size, gfp);
 	} else {
-		cls = sa_size_class(size);
 		given = sa_classes[cls].size;
 		p = sa_cache_alloc(cls, size, gfp);
-		if (p && want_init_on_alloc(gfp))
-			memset(p, 0, given);
+		if (likely(p))
+			small_handout(p, cls, size, gfp);
 	}
 	if (likely(p)) {
 		count_size(size);
@@ -185,6 +248,8 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 	if (size > SPANALLOC_TINY_MAX || !size)
 		return sa_alloc(size, gfp, _RET_IP_);
 	might_alloc(gfp);
+	if (unlikely(gfp_refused(gfp)))
+		return NULL;
 	p = sa_tiny_alloc(size, gfp);
 	if (likely(p)) {
 		count_size(size);
@@ -195,16 +260,6 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 	return p;
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
-
-/* Is @p the start of an object of its small span? */
-static bool small_obj_start(struct sa_span *span, const void *p)
-{
-	const struct sa_class *ci = &sa_classes[span->cls];
-	u32 off = (unsigned long)p - (unsigned long)span->base;
-	u32 idx = (u64)off * ci->div_mul >> 32;
-
-	return idx < span->objs && idx * ci->size == off;
-}
 
 /**
  * spanalloc_free() - free memory from any spanalloc allocation function
@@ -242,13 +297,8 @@ void spanalloc_free(const void *p)
 				    p, sa_classes[cls].size);
 			return;
 		}
-		if (static_branch_unlikely(&sa_debug_key)) {
-			if (!sa_debug_on_free((void *)p, cls))
-				return;
-		} else if (want_init_on_free()) {
-			memset((void *)p, 0, sa_classes[cls].size);
-		}
-		sa_cache_free(cls, (void *)p);
+		if (likely(small_takeback(span, (void *)p)))
+			sa_cache_free(cls, (void *)p);
 		return;
 	}
 	if (unlikely(p != span->base)) {
@@ -283,7 +333,8 @@ size_t spanalloc_usable_size(const void *p)
 	if (span->kind == SA_SPAN_SMALL) {
 		if (span->cls == SA_CLASS_TINY)
 			return sa_tiny_usable(span, p);
-		if (!small_obj_start(span, p))
+		if (!small_obj_start(span, p) ||
+		    sa_obj_is_free(span, &sa_classes[span->cls], p))
 			return 0;
 		if (static_branch_unlikely(&sa_debug_key))
 			return sa_debug_usable(p, span->cls);
@@ -316,6 +367,8 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return sa_alloc(new_size, gfp, _RET_IP_);
+	if (unlikely(gfp_refused(gfp)))
+		return NULL;
 	if (!new_size) {
 		spanalloc_free(p);
 		return ZERO_SIZE_PTR;
@@ -352,10 +405,10 @@ EXPORT_SYMBOL_GPL(spanalloc_realloc);
  */
 int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
-	unsigned int cls, osize;
+	unsigned int cls;
 	size_t i, got;
 
-	if (!size || !nr)
+	if (!size || !nr || unlikely(gfp_refused(gfp)))
 		return 0;
 	if (size > SPANALLOC_MAX_SMALL_SIZE || nr > INT_MAX ||
 	    static_branch_unlikely(&sa_debug_key) || trace_alloc_enabled()) {
@@ -371,15 +424,13 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	}
 	might_alloc(gfp);
 	cls = sa_size_class(size);
-	osize = sa_classes[cls].size;
 	got = sa_cache_alloc_bulk(cls, size, ptrs, nr, gfp);
+	for (i = 0; i < got; i++)
+		small_handout(ptrs[i], cls, size, gfp);
 	if (unlikely(got < nr)) {
 		spanalloc_free_bulk(got, ptrs);
 		return 0;
 	}
-	if (want_init_on_alloc(gfp))
-		for (i = 0; i < nr; i++)
-			memset(ptrs[i], 0, osize);
 	this_cpu_add(sa_cpus->stats.sizes[sa_size_bucket(size)], nr);
 	return nr;
 }
@@ -398,7 +449,7 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc_bulk);
  */
 void spanalloc_free_bulk(size_t nr, void **ptrs)
 {
-	size_t i = 0, j;
+	size_t i = 0, j, n;
 
 	if (static_branch_unlikely(&sa_debug_key) || trace_free_enabled()) {
 		for (; i < nr; i++)
@@ -415,21 +466,20 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 			spanalloc_free(ptrs[i++]);
 			continue;
 		}
+		/* A run of one class: checked and tagged, refused ones left out. */
 		cls = span->cls;
-		for (j = i + 1; j < nr && j - i < SA_BULK_RUN; j++) {
+		n = 0;
+		for (j = i; j < nr; j++) {
 			struct sa_span *s = ZERO_OR_NULL_PTR(ptrs[j]) ? NULL : sa_span_of(ptrs[j]);
 
 			if (!s || s->kind != SA_SPAN_SMALL || s->cls != cls ||
 			    !small_obj_start(s, ptrs[j]))
 				break;
+			if (small_takeback(s, ptrs[j]))
+				ptrs[i + n++] = ptrs[j];
 		}
-		if (want_init_on_free()) {
-			size_t k;
-
-			for (k = i; k < j; k++)
-				memset(ptrs[k], 0, sa_classes[cls].size);
-		}
-		sa_cache_free_bulk(cls, ptrs + i, j - i);
+		if (n)
+			sa_cache_free_bulk(cls, ptrs + i, n);
 		i = j;
 	}
 }
@@ -458,8 +508,9 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 		ms->tiny_allocs += st->tiny_allocs;
 		ms->large_allocs += st->large_allocs;
 		ms->bad_frees += st->bad_frees;
-		ms->corruptions += st->corruptions;
+		ms->corruptions += st->corruptions;	/* debug checks */
 		ms->shrinks += st->shrinks;
+		ms->refused_allocs += st->refused_allocs;
 		ms->mallocs += st->tiny_allocs + st->large_allocs;
 		ms->frees += st->tiny_frees + st->large_frees;
 		large_live += st->large_allocs - st->large_frees;
@@ -481,6 +532,8 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 
 		sa_central_read_stats(cls, &cs);
 		ms->central_free_bytes += cs.free_objs * sa_class_size(cls);
+		ms->corruptions += cs.corruptions;	/* free-list links */
+		ms->lost_objects += cs.lost_objs;
 	}
 	sa_heap_read_stats(&hs);
 	ms->heap_sys = hs.sys;

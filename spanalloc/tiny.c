@@ -19,6 +19,13 @@
  * clears the start bit, so a second free of the same pointer, or a pointer
  * into the middle of a sub-object, is refused.
  *
+ * No stale byte reaches a caller: a block is zeroed when a CPU opens it,
+ * and a sub-object's bytes (up to the next live start, or the end of what
+ * was placed: what spanalloc_usable_size() reports) are zeroed when it is
+ * freed. Bytes a live object may grow into through usable_size() or an
+ * in-place realloc are therefore zero, whatever init_on_alloc says, and
+ * init_on_free holds for tiny objects.
+ *
  * Locking: the open block and its cursor belong to the CPU's cache and are
  * guarded by its local lock; only that CPU sets start bits and the end. Any
  * CPU may free, so references change with atomic operations (the one place
@@ -39,6 +46,16 @@
 #define TINY_REF_SHIFT	24
 #define TINY_REF	BIT(TINY_REF_SHIFT)
 #define TINY_STARTS	0xffffU
+
+/* End (block offset) of the bytes the sub-object at @off may use, in state @s. */
+static unsigned int tiny_end(int s, unsigned int off)
+{
+	unsigned int next = (s & TINY_STARTS) >> (off + 1);
+
+	if (next)
+		return off + __ffs(next) + 1;
+	return (s >> TINY_END_SHIFT) & 0x1f;
+}
 
 static atomic_t *block_state(struct sa_span *span, const void *p, unsigned int *off)
 {
@@ -102,7 +119,7 @@ void *sa_tiny_alloc(size_t size, gfp_t gfp)
 	unsigned int off, boff;
 	atomic_t *st;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	block = c->tiny_block;
 	off = ALIGN(c->tiny_off, align);
@@ -112,26 +129,27 @@ void *sa_tiny_alloc(size_t size, gfp_t gfp)
 			   ((off + size - c->tiny_off) << TINY_END_SHIFT), st);
 		c->tiny_off = off + size;
 		c->stats.tiny_allocs++;
-		local_unlock_irqrestore(&sa_cpus->lock, flags);
+		sa_cc_unlock(flags);
 		return block + off;
 	}
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 
 	/* Open a new block: one reference for the CPU, one for the object. */
 	block = sa_cache_alloc(SA_CLASS_TINY, SA_TINY_BLOCK, gfp);
 	if (!block)
 		return NULL;
+	memset(block, 0, SA_TINY_BLOCK);
 	st = block_state(sa_span_of(block), block, &off);
 	atomic_set(st, 2 * TINY_REF + (size << TINY_END_SHIFT) + BIT(0));
 	p = block;
 
-	local_lock_irqsave(&sa_cpus->lock, flags);
+	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	closed = sa_tiny_detach(c);
 	c->tiny_block = block;
 	c->tiny_off = size;
 	c->stats.tiny_allocs++;
-	local_unlock_irqrestore(&sa_cpus->lock, flags);
+	sa_cc_unlock(flags);
 	if (closed)
 		sa_cache_free(SA_CLASS_TINY, closed);
 	return p;
@@ -155,6 +173,8 @@ void sa_tiny_free(struct sa_span *span, const void *p)
 			sa_bad_free("free of %p: not a live tiny object (double free?)\n", p);
 			return;
 		}
+		/* Before the block can change hands: see the top of the file. */
+		memset((void *)p, 0, tiny_end(old, off) - off);
 		new = old - TINY_REF - BIT(off);
 	} while (!atomic_try_cmpxchg(st, &old, new));
 	this_cpu_inc(sa_cpus->stats.tiny_frees);
@@ -169,17 +189,15 @@ void sa_tiny_free(struct sa_span *span, const void *p)
  *
  * Return: bytes from @p to the next live sub-object of its block, or to the
  * end of the bytes placed so far: at least the size requested, never
- * overlapping another live object. 0 if @p is not a live sub-object.
+ * overlapping another live object; what lies beyond the request is zero or
+ * the caller's own. 0 if @p is not a live sub-object.
  */
 size_t sa_tiny_usable(struct sa_span *span, const void *p)
 {
-	unsigned int off, next;
+	unsigned int off;
 	int s = atomic_read(block_state(span, p, &off));
 
 	if (!(s & BIT(off)))
 		return 0;
-	next = (s & TINY_STARTS) >> (off + 1);
-	if (next)
-		return __ffs(next) + 1;
-	return ((s >> TINY_END_SHIFT) & 0x1f) - off;
+	return tiny_end(s, off) - off;
 }
