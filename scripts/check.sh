@@ -14,15 +14,20 @@
 #     "# vm.sh: --smp 4 --timeout 600 --kunit").
 #  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
 #     --kernel stock / stock61), one summary line each
+#  5b. PREEMPT_RT: on Debian's PREEMPT_RT 6.12 kernel (--kernel stockrt) the
+#     smoke test, then tests/rt/workload.sh (sa_workload's stress with
+#     cross-CPU frees, drains and CPU hotplug) at 2 and at 4 vCPUs, one
+#     summary line each
 #  6. DKMS add/build/install/remove for both stock kernels (scripts/dkms-check.sh)
 #     and the style gates of make lint (scripts/lint.sh), one line each
 #  7. make check-harness (scripts/check-harness.sh)
 #
 # The last line counts every KUnit case of both boots plus one per guest
-# script, smoke test, harness self-test, size-class check and boot; exit
+# script, smoke test, RT workload, harness self-test, size-class check and
+# boot; exit
 # status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/
 # (logs/check-latest links to the newest run).
-# CHECK_SKIP="harness smoke guest dkms lint" skips stages (for quick local runs only).
+# CHECK_SKIP="harness smoke rt guest dkms lint" skips stages (for quick local runs only).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
 {
@@ -154,6 +159,34 @@ if ! skip smoke; then
 			cat "$logs/smoke-$sk.out"
 			bad "$sk kernel smoke: $(tail -n1 "$logs/smoke-$sk.out")"
 		fi
+	done
+fi
+
+if ! skip rt; then
+	# Debian 12's PREEMPT_RT 6.12: spinlocks and local locks sleep there,
+	# so the smoke test and a stress with drains (a flush on every CPU)
+	# and CPU hotplug, at 2 and 4 vCPUs. tests/rt/ is not tests/guest/:
+	# those run on the test kernel.
+	stage "PREEMPT_RT: smoke and workload on the stockrt kernel"
+	if scripts/smoke.sh --kernel stockrt --log "$logs/smoke-stockrt.log" >"$logs/smoke-stockrt.out" 2>&1; then
+		grep -a '^smoke:' "$logs/smoke-stockrt.out" || true
+		ok "PREEMPT_RT smoke ($(sa_stock_version stockrt)): $(tail -n1 "$logs/smoke-stockrt.out")"
+	else
+		cat "$logs/smoke-stockrt.out"
+		bad "PREEMPT_RT smoke: $(tail -n1 "$logs/smoke-stockrt.out")"
+	fi
+	read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' tests/rt/workload.sh | head -n1)"
+	for smp in 2 4; do
+		out="$logs/rt-workload-smp$smp.out"
+		echo "--- tests/rt/workload.sh ${opts[*]} --smp $smp"
+		if scripts/vm.sh "${opts[@]}" --smp "$smp" --file tests/rt/workload.sh:/root/rt-workload.sh \
+			--log "$logs/rt-workload-smp$smp.log" -- "sh /root/rt-workload.sh" >"$out" 2>&1; then
+			ok "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: summary: ' "$out" | tail -n1 | sed 's/^rt-workload: summary: //')"
+		else
+			cat "$out"
+			bad "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: FAIL: ' "$out" | tail -n1 | sed 's/^rt-workload: //') $(tail -n1 "$out")"
+		fi
+		tail -n1 "$out"
 	done
 fi
 

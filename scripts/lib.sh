@@ -55,7 +55,8 @@ sa_source_dir() {
 }
 
 # The stock kernel version chosen by setup (e.g. 6.12.117+deb12-amd64).
-# With argument stock61: Debian 12's default 6.1 kernel (e.g. 6.1.0-56-amd64).
+# With argument stock61: Debian 12's default 6.1 kernel (e.g. 6.1.0-56-amd64);
+# stockrt: its PREEMPT_RT 6.12 kernel (e.g. 6.12.117+deb12-rt-amd64).
 # The sa_stock_* helpers below take the same optional argument.
 sa_stock_version() {
 	local f="$SA_CACHE/stock/current"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Idempotent setup for spanalloc's build and QEMU test harness.
 #
-#   scripts/setup.sh [deps] [stock] [stock61] [test] [initramfs]  (default: all)
+#   scripts/setup.sh [deps] [stock] [stock61] [stockrt] [test] [initramfs]
+#                                                          (default: all)
 #
 #   deps       apt packages (apt-get update + install, skipped when present)
 #   stock      Debian 12's newest linux-image-6.12.*+deb12-amd64-unsigned and
@@ -13,6 +14,11 @@
 #              linux-image-6.1.0-N-amd64-unsigned, linux-headers-6.1.0-N-amd64,
 #              linux-headers-6.1.0-N-common and linux-kbuild-6.1 of the same
 #              version; STOCK61_KERNEL=6.1.0-N pins one
+#   stockrt    the same for Debian 12's PREEMPT_RT 6.12 kernel: the newest
+#              linux-image-6.12.N+deb12-rt-amd64-unsigned,
+#              linux-headers-6.12.N+deb12-rt-amd64,
+#              linux-headers-6.12.N+deb12-common-rt and
+#              linux-kbuild-6.12.N+deb12; STOCKRT_KERNEL=6.12.N+deb12 pins one
 #   test       the test kernel from linux-source-6.12 + kunit/test.config
 #              (scripts/build-test-kernel.sh, about 8 minutes the first time)
 #   initramfs  busybox-static base tree and the host-built static module loader
@@ -27,18 +33,19 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=setup
 
-want_deps=0 want_stock=0 want_stock61=0 want_test=0 want_initramfs=0
+want_deps=0 want_stock=0 want_stock61=0 want_stockrt=0 want_test=0 want_initramfs=0
 if [[ $# -eq 0 ]]; then
-	set -- deps stock stock61 test initramfs
+	set -- deps stock stock61 stockrt test initramfs
 fi
 for arg in "$@"; do
 	case "$arg" in
 	deps) want_deps=1 ;;
 	stock) want_stock=1 ;;
 	stock61) want_stock61=1 ;;
+	stockrt) want_stockrt=1 ;;
 	test) want_test=1 ;;
 	initramfs) want_initramfs=1 ;;
-	*) sa_die "unknown setup step '$arg' (deps, stock, stock61, test, initramfs)" ;;
+	*) sa_die "unknown setup step '$arg' (deps, stock, stock61, stockrt, test, initramfs)" ;;
 	esac
 done
 
@@ -68,30 +75,35 @@ setup_deps() {
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# Newest ABI name whose linux-image-<ABI>-amd64-unsigned the apt index offers,
-# e.g. 6.12.117+deb12 for '6\.12\.[0-9]+\+deb12', 6.1.0-56 for '6\.1\.0-[0-9]+'.
-newest_stock() { # abi-regex
-	apt-cache search --names-only "^linux-image-$1-amd64-unsigned\$" |
-		awk '{print $1}' | sed -e 's/^linux-image-//' -e 's/-amd64-unsigned$//' |
+# Newest ABI name whose linux-image-<ABI>-<FLAVOUR>-unsigned the apt index
+# offers, e.g. 6.12.117+deb12 for '6\.12\.[0-9]+\+deb12' amd64, 6.1.0-56
+# for '6\.1\.0-[0-9]+' amd64.
+newest_stock() { # abi-regex flavour
+	apt-cache search --names-only "^linux-image-$1-$2-unsigned\$" |
+		awk '{print $1}' | sed -e 's/^linux-image-//' -e "s/-$2-unsigned\$//" |
 		sort -V | tail -n1
 }
 
-# setup_stock NAME ABI-REGEX PINNED-ABI: fetch and extract one stock kernel
-# into stock/<kver>/ and record its version in stock/current (NAME stock) or
-# stock/current-NAME. 6.12 packages its kbuild per ABI
+# setup_stock NAME ABI-REGEX PINNED-ABI [FLAVOUR]: fetch and extract one
+# stock kernel into stock/<kver>/ and record its version in stock/current
+# (NAME stock) or stock/current-NAME. FLAVOUR is amd64 (default) or rt-amd64
+# (PREEMPT_RT: its common headers are linux-headers-<ABI>-common-rt, its
+# kbuild package the same as amd64's). 6.12 packages its kbuild per ABI
 # (linux-kbuild-6.12.117+deb12), 6.1 as linux-kbuild-6.1 (same version).
 setup_stock() {
-	local name="$1" re="$2" abi="$3" kver dir debs p pkgver kbuild
+	local name="$1" re="$2" abi="$3" flavour="${4:-amd64}" kver dir debs p pkgver kbuild common
 	if [[ -z "$abi" ]]; then
-		abi="$(newest_stock "$re")"
+		abi="$(newest_stock "$re" "$flavour")"
 		if [[ -z "$abi" ]]; then
-			sa_log "no linux-image-$re-amd64-unsigned in the apt index; running apt-get update"
+			sa_log "no linux-image-$re-$flavour-unsigned in the apt index; running apt-get update"
 			as_root apt-get update -q
-			abi="$(newest_stock "$re")"
+			abi="$(newest_stock "$re" "$flavour")"
 		fi
-		[[ -n "$abi" ]] || sa_die "apt offers no linux-image-$re-amd64-unsigned (bookworm-security in sources?)"
+		[[ -n "$abi" ]] || sa_die "apt offers no linux-image-$re-$flavour-unsigned (bookworm-security in sources?)"
 	fi
-	kver="$abi-amd64"
+	kver="$abi-$flavour"
+	common="linux-headers-$abi-common"
+	[[ "$flavour" == rt-* ]] && common="linux-headers-$abi-common-rt"
 	dir="$SA_CACHE/stock/$kver"
 	if [[ ! -f "$dir/.extracted" ]]; then
 		debs="$SA_CACHE/debs"
@@ -103,7 +115,7 @@ setup_stock() {
 			kbuild="linux-kbuild-6.1=$pkgver"
 		fi
 		local pkgs=("linux-image-$kver-unsigned" "linux-headers-$kver"
-			"linux-headers-$abi-common" "$kbuild")
+			"$common" "$kbuild")
 		for p in "${pkgs[@]}"; do
 			# NAME=VERSION: the .deb is NAME_VERSION_ARCH.deb
 			if ! compgen -G "$debs/${p/=/_}_*.deb" >/dev/null; then
@@ -127,11 +139,13 @@ setup_stock() {
 		# The headers' Makefile includes the -common one by absolute path;
 		# make it relative so the tree works where it is. (The scripts and
 		# tools symlinks in the packages are already relative.)
-		sed -i "s|^include /usr/src/linux-headers-$abi-common/Makefile|include \$(dir \$(lastword \$(MAKEFILE_LIST)))../linux-headers-$abi-common/Makefile|" \
+		sed -i "s|^include /usr/src/$common/Makefile|include \$(dir \$(lastword \$(MAKEFILE_LIST)))../$common/Makefile|" \
 			"$dir.tmp/usr/src/linux-headers-$kver/Makefile"
+		grep -q "^include \\\$(dir .*\.\./$common/Makefile" "$dir.tmp/usr/src/linux-headers-$kver/Makefile" ||
+			sa_die "linux-headers-$kver/Makefile does not include /usr/src/$common/Makefile"
 		# build/source symlinks point at /usr/src; point them into the cache.
 		ln -sfn "../../../usr/src/linux-headers-$kver" "$dir.tmp/lib/modules/$kver/build"
-		ln -sfn "../../../usr/src/linux-headers-$abi-common" "$dir.tmp/lib/modules/$kver/source"
+		ln -sfn "../../../usr/src/$common" "$dir.tmp/lib/modules/$kver/source"
 		[[ -f "$dir.tmp/boot/vmlinuz-$kver" ]] || sa_die "no boot/vmlinuz-$kver in the image package"
 		mv "$dir.tmp" "$dir"
 		touch "$dir/.extracted"
@@ -179,6 +193,7 @@ setup_initramfs() {
 [[ $want_deps -eq 1 ]] && setup_deps
 [[ $want_stock -eq 1 ]] && setup_stock stock '6\.12\.[0-9]+\+deb12' "${STOCK_KERNEL:-}"
 [[ $want_stock61 -eq 1 ]] && setup_stock stock61 '6\.1\.0-[0-9]+' "${STOCK61_KERNEL:-}"
+[[ $want_stockrt -eq 1 ]] && setup_stock stockrt '6\.12\.[0-9]+\+deb12' "${STOCKRT_KERNEL:-}" rt-amd64
 [[ $want_initramfs -eq 1 ]] && setup_initramfs
 [[ $want_test -eq 1 ]] && setup_test
 sa_log "qemu: $(qemu-system-x86_64 --version | head -n1)"

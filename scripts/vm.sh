@@ -3,11 +3,13 @@
 # Run code in a QEMU guest: the one way tests, demo, benchmarks and users'
 # own modules get into a kernel.
 #
-# scripts/vm.sh [--kernel stock|stock61|test] [--smp N] [--mem SIZE] [--ext DIR]...
+# scripts/vm.sh [--kernel stock|stock61|stockrt|test] [--smp N] [--mem SIZE] [--ext DIR]...
 #               [--load FILE.ko[:"params"]]... [--kunit] [--file SRC[:DST]]...
 #               [--no-spanalloc] [--allow-splat] [--timeout SECONDS]
 #               [--log FILE] [--quiet] [--] [GUEST SHELL COMMAND]
 #
+# Kernels: stock (Debian 12's 6.12), stock61 (its default 6.1), stockrt (its
+# PREEMPT_RT 6.12), test (built from linux-source-6.12 with kunit/test.config).
 # Builds spanalloc.ko for the chosen kernel in a per-kernel copy of the tree
 # ($SPANALLOC_CACHE/build/<kernel>/src; on the test kernel also kunit/*.ko),
 # builds each --ext DIR there too with
@@ -21,9 +23,9 @@
 #
 # Exit status: the guest command's. Otherwise, with the reason on the last
 # line: 124 timeout (guest killed), 125 kernel splat (oops, BUG, WARNING,
-# KASAN, lockdep, scheduling while atomic, RCU stall, panic; not with
-# --allow-splat), 126 a module failed to load, 127 the guest died without
-# reporting a status, 2 a build or usage error.
+# KASAN, lockdep, scheduling while atomic or from the idle thread, RCU
+# stall, panic; not with --allow-splat), 126 a module failed to load, 127
+# the guest died without reporting a status, 2 a build or usage error.
 #
 # --load FILE.ko   a relative FILE found in the per-kernel build (for
 #                  example kunit/spanalloc_api_test.ko) is taken from there
@@ -93,8 +95,9 @@ run_setup() {
 }
 
 case "$kernel" in
-stock|stock61)
-	# stock: Debian 12's backported 6.12; stock61: its default 6.1 kernel
+stock|stock61|stockrt)
+	# stock: Debian 12's backported 6.12; stock61: its default 6.1 kernel;
+	# stockrt: the backported 6.12 built with PREEMPT_RT
 	run_setup deps "$kernel" initramfs
 	kver="$(sa_stock_version "$kernel")"
 	kid="stock-$kver"
@@ -110,7 +113,7 @@ test)
 	kid="test-$(basename "$kdir")"
 	vmlinuz="$kdir/arch/x86/boot/bzImage"
 	;;
-*) fail 2 "--kernel must be stock, stock61 or test" ;;
+*) fail 2 "--kernel must be stock, stock61, stockrt or test" ;;
 esac
 
 bdir="$SA_CACHE/build/$kid"
@@ -336,7 +339,7 @@ boot_and_judge() {
 	fi
 	# Kernel splats: only lines printk wrote (they carry a [ time] stamp), so a
 	# guest command echoing such words does not count.
-	splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|ODEBUG: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
+	splat_re='^\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|BUG: |WARNING: |kernel BUG at|Oops|general protection fault|KASAN|UBSAN: |INFO: |turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|ODEBUG: |possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|scheduling from the idle thread|self-detected stall|detected stalls on CPU|rcu_sched detected stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|double fault|stack-protector|list_add corruption|list_del corruption)'
 	splat="$(grep -a -m1 -n -E "$splat_re" "$log" || true)"
 	if [[ -n "$splat" && $allow_splat -eq 0 ]]; then
 		reasons+=("kernel splat at log line ${splat%%:*}: $(sed -E 's/^\[ *[0-9.]+\] //' <<<"${splat#*:}")")
