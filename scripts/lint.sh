@@ -5,11 +5,12 @@
 #
 #   ShellCheck  (-x) on every tracked *.sh and .ci/run
 #   checkpatch  scripts/checkpatch.pl --strict --no-tree -f from the kernel
-#               tree (linux-source-6.12) on every C source and header:
-#               spanalloc/, include/, kunit/, examples/, tests/guest/workload/,
-#               tests/harness/, bench/module/, tools/spanstat/
-#   kernel-doc  scripts/kernel-doc -none -Wall on include/spanalloc.h and
-#               spanalloc/: no output at all
+#               tree (linux-source-6.12) on every git-tracked C source and
+#               header: spanalloc/, include/, kunit/, examples/,
+#               tests/guest/<module>/, tests/harness/, bench/module/,
+#               tools/spanstat/ (never what a build generated, e.g. *.mod.c)
+#   kernel-doc  scripts/kernel-doc -none -Wall on include/spanalloc.h and the
+#               tracked spanalloc/*.[ch]: no output at all
 #   W=1         spanalloc.ko and the client modules (examples/client,
 #               bench/module, tests/guest/workload) built with W=1 against
 #               Debian's stock 6.12 headers and the test kernel (which also
@@ -72,13 +73,15 @@ if want checkpatch; then
 	# FILE_PATH_CHANGES and SPDX_LICENSE_TAG only make sense for patches
 	# against the kernel tree.
 	cp_opts=(--strict --no-tree -q --ignore 'FILE_PATH_CHANGES,SPDX_LICENSE_TAG')
-	shopt -s nullglob globstar
-	cfiles=(spanalloc/*.[ch] include/**/*.h kunit/*.[ch] examples/**/*.c
-		tests/guest/workload/*.c tests/harness/**/*.c bench/module/*.[ch]
-		tools/spanstat/*.c)
-	shopt -u nullglob globstar
+	# Tracked files only: an in-tree `make` leaves generated C
+	# (spanalloc/spanalloc.mod.c, ...) that is not ours to style-check.
+	mapfile -t cfiles < <(git ls-files -- ':(glob)spanalloc/*.[ch]' \
+		':(glob)include/**/*.h' ':(glob)kunit/*.[ch]' ':(glob)examples/**/*.c' \
+		':(glob)tests/guest/*/*.c' ':(glob)tests/harness/**/*.c' \
+		':(glob)bench/module/*.[ch]' ':(glob)tools/spanstat/*.c')
 	: >"$logs/checkpatch"
 	for f in "${cfiles[@]}"; do
+		[[ -f "$f" ]] || continue	# tracked, deleted in the work tree
 		extra=()
 		# Userspace C: <inttypes.h>'s PRIu64 and the C standard's
 		# `volatile sig_atomic_t` for signal flags are not kernel style
@@ -92,7 +95,8 @@ if want checkpatch; then
 fi
 
 if want kernel-doc; then
-	"$ksrc/scripts/kernel-doc" -none -Wall include/spanalloc.h spanalloc/*.[ch] >"$logs/kernel-doc" 2>&1
+	mapfile -t kdfiles < <(git ls-files -- include/spanalloc.h ':(glob)spanalloc/*.[ch]')
+	"$ksrc/scripts/kernel-doc" -none -Wall "${kdfiles[@]}" >"$logs/kernel-doc" 2>&1
 	gate kernel-doc "-none -Wall include/spanalloc.h spanalloc/" "$logs/kernel-doc"
 fi
 
