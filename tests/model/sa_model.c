@@ -367,7 +367,7 @@ static bool dead_pick(struct mt *t, struct dead *out, u64 *age)
  * Which freed object (of the last MS_DEAD frees) last covered @addr: tells
  * a stale byte of a freed neighbour from one never handed out.
  */
-static void dead_whose(const void *addr, char *buf, size_t len)
+static void dead_whose(const void *addr, const char *how, char *buf, size_t len)
 {
 	struct dead *d, *best = NULL;
 	unsigned int i;
@@ -381,11 +381,12 @@ static void dead_whose(const void *addr, char *buf, size_t len)
 	}
 	if (best)
 		snprintf(buf, len,
-			 " (it is byte %td of %p, a %s object of %zu B freed via %s by thread %u %llu frees ago)",
+			 " (%s%p was byte %td of %p, a %s object of %zu B freed via %s by thread %u %llu frees ago)",
+			 how, addr,
 			 addr - best->p, best->p, mk_name[best->kind], best->size, best->how,
 			 best->thread, model_dead_seq - best->seq);
 	else
-		snprintf(buf, len, " (no object freed lately covered it)");
+		snprintf(buf, len, " (%s%p: no object freed lately covered it)", how, addr);
 	spin_unlock(&model_dead_lock);
 }
 
@@ -454,9 +455,12 @@ static bool pat_ok(struct mt *t, const char *op, const struct mo *o, const void 
 	return false;
 }
 
-/* Bytes @from..@to of @p must be zero; @what says which object and why. */
+/*
+ * Bytes @from..@to of @p must be zero; @what says which object and why.
+ * @src (or NULL) is where the first @src_len bytes were copied from.
+ */
 static bool zero_ok(struct mt *t, const char *op, const void *p, size_t from, size_t to,
-		    const char *what)
+		    const char *what, const void *src, size_t src_len)
 {
 	char whose[160];
 	const u8 *nz;
@@ -468,7 +472,10 @@ static bool zero_ok(struct mt *t, const char *op, const void *p, size_t from, si
 	nz = memchr_inv(p + from, 0, to - from);
 	if (!nz)
 		return true;
-	dead_whose(nz, whose, sizeof(whose));
+	if (src && nz - (const u8 *)p < src_len)
+		dead_whose(src + (nz - (const u8 *)p), "copied from ", whose, sizeof(whose));
+	else
+		dead_whose(nz, "", whose, sizeof(whose));
 	model_fail(t, op, "%s: byte %td of %p is %#04x; bytes %zu..%zu must be zero%s",
 		   what, nz - (const u8 *)p, p, *nz, from, to, whose);
 	model_dump(p, nz - (const u8 *)p, to);
@@ -569,7 +576,7 @@ static struct mo *model_got(struct mt *t, const char *op, void *p, size_t size, 
 	if (usable_ok(t, op, p, size, kind, usable) && zero) {
 		snprintf(what, sizeof(what), "zeroed %s object of %zu B, usable_size %zu",
 			 mk_name[kind], size, usable);
-		zero_ok(t, op, p, 0, usable, what);
+		zero_ok(t, op, p, 0, usable, what, NULL, 0);
 	}
 	pat_fill(p, size, o->key);
 	return o;
@@ -806,7 +813,7 @@ static void op_realloc(struct mt *t)
 				 "in-place realloc(%s, %zu B, usable_size %zu, %s) to %zu B, __GFP_ZERO, usable_size %zu",
 				 mk_name[o->kind], old_size, u0, o->zero ? "zeroed" : "not zeroed",
 				 new_size, u1);
-			zero_ok(t, op, ret, lo, hi, what);
+			zero_ok(t, op, ret, lo, hi, what, NULL, 0);
 		}
 		pat_ok(t, op, o, ret, min(old_size, new_size), old_key,
 		       "bytes kept by an in-place realloc of");
@@ -848,7 +855,8 @@ static void op_realloc(struct mt *t)
 				 "realloc(%p: %s, %zu B, usable_size %zu, %s) moved to %zu B, __GFP_ZERO, usable_size %zu",
 				 old, mk_name[old_kind], old_size, u0,
 				 lineage ? "zeroed" : "not zeroed", new_size, u1);
-			zero_ok(t, op, ret, lo, u1, what);
+			zero_ok(t, op, ret, lo, u1, what, old,
+				old_kind == MK_TINY ? SPANALLOC_TINY_MAX : u0);
 		}
 		pat_ok(t, op, o, ret, old_size, old_key, "bytes copied by a realloc to");
 	}
