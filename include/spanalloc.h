@@ -43,6 +43,11 @@
  *	__GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM: spanalloc does not serve them)
  * @lost_objects: free objects dropped since load because their free list
  *	was found corrupted (never handed out again while their span lives)
+ * @passthrough_frees: frees (spanalloc_kfree(), spanalloc_kvfree(),
+ *	spanalloc_free_rcu()) of memory spanalloc does not own, handed on to
+ *	the kernel's own kfree()/kvfree()
+ * @rcu_frees: objects given to spanalloc_free_rcu()
+ * @rcu_batches: batches of those sent to call_rcu() (one callback each)
  *
  * The values are sums of per-CPU counters, exact when the system is quiet.
  * At quiescence heap_sys == heap_inuse + heap_idle.
@@ -67,6 +72,9 @@ struct spanalloc_memstats {
 	u64 shrinks;
 	u64 refused_allocs;
 	u64 lost_objects;
+	u64 passthrough_frees;
+	u64 rcu_frees;
+	u64 rcu_batches;
 };
 
 void *spanalloc_alloc(size_t size, gfp_t gfp);
@@ -80,5 +88,41 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs);
 void spanalloc_free_bulk(size_t nr, void **ptrs);
 void spanalloc_read_memstats(struct spanalloc_memstats *ms);
 void spanalloc_drain(void);
+void *spanalloc_alloc_node(size_t size, gfp_t gfp, int node);
+
+/* Typed caches, like kmem_cache (spanalloc/kcache.c). */
+struct spanalloc_cache;
+struct spanalloc_cache *spanalloc_cache_create(const char *name, unsigned int size,
+					       unsigned int align, slab_flags_t flags,
+					       void (*ctor)(void *obj));
+void spanalloc_cache_destroy(struct spanalloc_cache *c);
+void *spanalloc_cache_alloc(struct spanalloc_cache *c, gfp_t gfp);
+void *spanalloc_cache_alloc_node(struct spanalloc_cache *c, gfp_t gfp, int node);
+void spanalloc_cache_free(struct spanalloc_cache *c, void *p);
+int spanalloc_cache_alloc_bulk(struct spanalloc_cache *c, gfp_t gfp, size_t nr, void **ptrs);
+void spanalloc_cache_free_bulk(struct spanalloc_cache *c, size_t nr, void **ptrs);
+unsigned int spanalloc_cache_size(struct spanalloc_cache *c);
+
+static inline void *spanalloc_cache_zalloc(struct spanalloc_cache *c, gfp_t gfp)
+{
+	return spanalloc_cache_alloc(c, gfp | __GFP_ZERO);
+}
+
+/* Frees after an RCU grace period, like kfree_rcu() (spanalloc/rcu_free.c). */
+struct rcu_head;
+void spanalloc_free_rcu(const void *p, struct rcu_head *head);
+
+/*
+ * The kmalloc family for memory that may be the kernel's as well as
+ * spanalloc's (spanalloc/slab_api.c): frees of the kernel's memory go to
+ * its kfree()/kvfree() and are counted in passthrough_frees.
+ */
+void spanalloc_kfree(const void *p);
+void spanalloc_kvfree(const void *p);
+void spanalloc_kfree_sensitive(const void *p);
+size_t spanalloc_ksize(const void *p);
+void *spanalloc_krealloc(const void *p, size_t new_size, gfp_t gfp);
+void *spanalloc_kmemdup(const void *src, size_t len, gfp_t gfp);
+void *spanalloc_kvmalloc_node(size_t size, gfp_t gfp, int node);
 
 #endif /* _SPANALLOC_H */

@@ -95,13 +95,26 @@ static void span_detach(struct sa_central *c, struct sa_span *span,
 	list_add(&span->link, release);
 }
 
-/* Give detached spans back to the page heap. No spanalloc lock held. */
+static void span_free_rcu(struct rcu_head *head)
+{
+	sa_heap_free_span(container_of(head, struct sa_span, rcu));
+}
+
+/*
+ * Give detached spans back to the page heap. No spanalloc lock held. The
+ * spans of a SLAB_TYPESAFE_BY_RCU class go after a grace period: a reader
+ * that found an object under rcu_read_lock() may still look at it.
+ */
 static void release_spans(struct list_head *release)
 {
 	struct sa_span *span, *tmp;
 
-	list_for_each_entry_safe(span, tmp, release, link)
-		sa_heap_free_span(span);
+	list_for_each_entry_safe(span, tmp, release, link) {
+		if (span->cls >= SA_CLASS_DYN0 && sa_dyn_class(span->cls)->rcu)
+			call_rcu(&span->rcu, span_free_rcu);
+		else
+			sa_heap_free_span(span);
+	}
 }
 
 /*
@@ -121,7 +134,7 @@ static void *span_pop(struct sa_central *c, struct sa_span *span, const struct s
 
 	lockdep_assert_held(&c->lock);
 	if (obj) {
-		void *next = sa_link_encode(*(void **)obj, obj);
+		void *next = sa_link_encode(*(void **)sa_free_word(obj, span->cls), obj);
 
 		if (unlikely(next && !sa_span_obj_start(span, ci, next))) {
 			unsigned int lost = span->nfree - 1 - (span->objs - span->carved);
@@ -138,7 +151,7 @@ static void *span_pop(struct sa_central *c, struct sa_span *span, const struct s
 		span->freelist = next;
 	} else {
 		obj = span->base + (size_t)span->carved * ci->size;
-		*(unsigned long *)obj = sa_free_tag(obj);
+		*sa_free_word(obj, span->cls) = sa_free_tag(obj);
 		span->carved++;
 	}
 	span->nfree--;
@@ -193,8 +206,16 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	span->objs = (PAGE_SIZE << order) / ci->size;
 	span->nfree = span->objs;
 	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_POISON) &&
-	    cls != SA_CLASS_TINY)
+	    cls < SA_NR_CLASSES)
 		memset(span->base, SA_POISON_FREE, PAGE_SIZE << order);
+	if (cls >= SA_CLASS_DYN0 && sa_dyn_class(cls)->ctor) {
+		void (*ctor)(void *obj) = sa_dyn_class(cls)->ctor;
+		unsigned int i;
+
+		/* Like SLUB: every object of a new span is constructed once. */
+		for (i = 0; i < span->objs; i++)
+			ctor(span->base + (size_t)i * ci->size);
+	}
 	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, sa_meta_gfp(gfp))) {
 		sa_heap_free_span(span);
 		return NULL;
@@ -305,7 +326,7 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 			bad++;
 			continue;
 		}
-		*(void **)obj = sa_link_encode(span->freelist, obj);
+		*(void **)sa_free_word(obj, cls) = sa_link_encode(span->freelist, obj);
 		span->freelist = obj;
 		span->nfree++;
 		span->inuse--;
@@ -331,22 +352,36 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_return);
 /* Give every class's empty spans back to the page heap (drain, unload). */
 void sa_central_release_empty(void)
 {
-	struct sa_span *span, *tmp;
-	unsigned long flags;
 	unsigned int cls;
 
-	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		struct sa_central *c = &sa_centrals[cls];
-		LIST_HEAD(release);
-
-		central_lock(c, &flags);
-		list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link)
-			span_detach(c, span, &release);
-		spin_unlock_irqrestore(&c->lock, flags);
-		release_spans(&release);
-	}
+	for (cls = 1; cls < SA_NR_CACHED; cls++)
+		sa_central_release_class(cls);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_release_empty);
+
+/**
+ * sa_central_release_class() - give one class's empty spans to the page heap
+ * @cls: the class (a typed cache's, when it is destroyed)
+ *
+ * Return: spans the class still holds (partial or full) afterwards.
+ */
+unsigned int sa_central_release_class(unsigned int cls)
+{
+	struct sa_central *c = &sa_centrals[cls];
+	struct sa_span *span, *tmp;
+	unsigned long flags;
+	LIST_HEAD(release);
+	unsigned int left;
+
+	central_lock(c, &flags);
+	list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link)
+		span_detach(c, span, &release);
+	left = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL];
+	spin_unlock_irqrestore(&c->lock, flags);
+	release_spans(&release);
+	return left;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_release_class);
 
 /**
  * sa_central_nr_spans() - spans of class @cls on central list @list

@@ -42,6 +42,20 @@
 })
 #endif
 
+/*
+ * 6.3 passes kvfree_call_rcu() the object (and added kvfree_rcu_mightsleep());
+ * before, the rcu_head's offset in the object, as a callback pointer.
+ */
+#include <linux/rcupdate.h>
+static inline void sa_kvfree_call_rcu(struct rcu_head *head, const void *obj)
+{
+#ifdef kvfree_rcu_mightsleep
+	kvfree_call_rcu(head, (void *)obj);
+#else
+	kvfree_call_rcu(head, (rcu_callback_t)((unsigned long)head - (unsigned long)obj));
+#endif
+}
+
 /* Shrinkers are allocated by the core since 6.7 (SHRINKER_ALLOCATED). */
 static inline struct shrinker *
 sa_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),

@@ -63,6 +63,9 @@ static int memstats_show(struct seq_file *m, void *v)
 	SHOW(shrinks);
 	SHOW(refused_allocs);
 	SHOW(lost_objects);
+	SHOW(passthrough_frees);
+	SHOW(rcu_frees);
+	SHOW(rcu_batches);
 #undef SHOW
 	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
 	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);
@@ -95,7 +98,8 @@ static int classes_show(struct seq_file *m, void *v)
 		}
 	}
 	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given\n");
-	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+	/* Typed caches' own classes are in the caches file. */
+	for (cls = 1; cls < SA_CLASS_DYN0; cls++) {
 		struct sa_central_stats cs;
 		unsigned int size = sa_class_size(cls);
 
@@ -188,6 +192,13 @@ static int sizes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(sizes);
 
+static int caches_show(struct seq_file *m, void *v)
+{
+	sa_kcache_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(caches);
+
 static ssize_t drain_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
@@ -216,6 +227,7 @@ void sa_debugfs_init(void)
 	debugfs_create_file("pageheap", 0444, sa_dir, NULL, &pageheap_fops);
 	debugfs_create_file("sizes", 0444, sa_dir, NULL, &sizes_fops);
 	debugfs_create_file("drain", 0200, sa_dir, NULL, &drain_fops);
+	debugfs_create_file("caches", 0444, sa_dir, NULL, &caches_fops);
 }
 
 void sa_debugfs_exit(void)

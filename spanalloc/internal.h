@@ -26,10 +26,17 @@
  * Class numbers: 1..SA_NR_CLASSES-1 are the generated size classes. The tiny
  * allocator's 16-byte blocks live in spans of their own, under the pseudo
  * class SA_CLASS_TINY, so a free can tell a tiny sub-object from a plain
- * 16-byte object by its span alone. SA_NR_CACHED counts both.
+ * 16-byte object by its span alone. SA_NR_DYN classes from SA_CLASS_DYN0 on
+ * are given to typed caches that need spans of their own (a constructor,
+ * SLAB_TYPESAFE_BY_RCU, an alignment no size class has: see kcache.c); the
+ * per-CPU caches and central lists treat them like any other class.
+ * SA_NR_CACHED counts them all.
  */
 #define SA_CLASS_TINY		SA_NR_CLASSES
-#define SA_NR_CACHED		(SA_NR_CLASSES + 1)
+#define SA_CLASS_DYN0		(SA_NR_CLASSES + 1)
+#define SA_NR_DYN		48
+#define SA_NR_CACHED		(SA_CLASS_DYN0 + SA_NR_DYN)
+#define SA_DYN_BATCH		16
 #define SA_TINY_BLOCK		16
 
 /* Span kinds, in sa_span::kind. */
@@ -48,6 +55,8 @@ enum sa_span_list {
 };
 
 struct sa_chunk;
+struct seq_file;
+struct spanalloc_cache;
 
 /**
  * struct sa_span - a run of pages given to one size class or large object
@@ -66,6 +75,7 @@ struct sa_chunk;
  * @inuse: objects out of the span: in a CPU cache or live
  * @tiny_state: per 16-byte block state (tiny spans): see tiny.c
  * @bytes_req: requested bytes of a large object
+ * @rcu: for the grace period before a SLAB_TYPESAFE_BY_RCU span is freed
  */
 struct sa_span {
 	struct list_head link;
@@ -83,6 +93,7 @@ struct sa_span {
 	u16 inuse;
 	atomic_t *tiny_state;
 	size_t bytes_req;
+	struct rcu_head rcu;
 };
 
 /**
@@ -156,7 +167,7 @@ void sa_heap_exit(void);
 int sa_heap_grow(unsigned int need, gfp_t gfp);
 struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp);
 void sa_heap_free_span(struct sa_span *span);
-struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp);
+struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node);
 void sa_heap_free_direct(struct sa_span *span);
 struct sa_span *sa_span_of_slow(const void *p);
 
@@ -244,11 +255,54 @@ struct sa_central_stats {
 
 void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
 unsigned int sa_central_nr_spans(unsigned int cls, int list);
+unsigned int sa_central_release_class(unsigned int cls);
 u64 sa_central_recount(unsigned int cls);
-/* A cached class's table entry (the tiny pseudo class uses the 16-byte one). */
-static inline const struct sa_class *sa_class_info(unsigned int cls)
+/**
+ * struct sa_dyn_class - a class of a typed cache with spans of its own
+ * @ci: size (the slot: object, free word, alignment), objects per span,
+ *	span order and batch, as a generated class has them
+ * @fp_off: offset of the free word (tag or link) in the slot: just past
+ *	the object, so a constructed object or one read under RCU keeps its
+ *	bytes while free
+ * @ctor: constructor run on every object of a new span, or NULL
+ * @rcu: spans go back to the page heap only after an RCU grace period
+ *	(SLAB_TYPESAFE_BY_RCU)
+ * @owner: the typed cache using the class (kcache.c's), NULL once destroyed
+ */
+struct sa_dyn_class {
+	struct sa_class ci;
+	unsigned int fp_off;
+	void (*ctor)(void *obj);
+	bool rcu;
+	struct spanalloc_cache *owner;
+};
+
+extern struct sa_dyn_class sa_dyn_classes[SA_NR_DYN];
+
+static inline struct sa_dyn_class *sa_dyn_class(unsigned int cls)
 {
-	return &sa_classes[cls == SA_CLASS_TINY ? SA_TINY_CLASS : cls];
+	return &sa_dyn_classes[cls - SA_CLASS_DYN0];
+}
+
+/* A cached class's table entry (the tiny pseudo class uses the 16-byte one). */
+static __always_inline const struct sa_class *sa_class_info(unsigned int cls)
+{
+	if (likely(cls < SA_NR_CLASSES))
+		return &sa_classes[cls];
+	if (cls == SA_CLASS_TINY)
+		return &sa_classes[SA_TINY_CLASS];
+	return &sa_dyn_class(cls)->ci;
+}
+
+/* Where a free object of class @cls keeps its free word (tag or link). */
+static __always_inline unsigned int sa_fp_off(unsigned int cls)
+{
+	return likely(cls < SA_CLASS_DYN0) ? 0 : sa_dyn_class(cls)->fp_off;
+}
+
+static __always_inline unsigned long *sa_free_word(const void *obj, unsigned int cls)
+{
+	return (unsigned long *)((unsigned long)obj + sa_fp_off(cls));
 }
 
 static inline unsigned int sa_class_size(unsigned int cls)
@@ -318,13 +372,14 @@ static __always_inline unsigned long sa_free_tag(const void *obj)
  * @ci: its class
  * @obj: the start of an object of @span
  *
- * Return: true if @obj's first word is its free tag or a valid free-list
- * link: the object is in a cache or on a free list, not live.
+ * Return: true if @obj's free word (its first word, or past the object for
+ * typed caches with spans of their own) is its free tag or a valid
+ * free-list link: the object is in a cache or on a free list, not live.
  */
 static __always_inline bool sa_obj_is_free(const struct sa_span *span,
 					   const struct sa_class *ci, const void *obj)
 {
-	unsigned long w = READ_ONCE(*(const unsigned long *)obj);
+	unsigned long w = READ_ONCE(*sa_free_word(obj, span->cls));
 	void *next;
 
 	if (w == sa_free_tag(obj))
@@ -365,6 +420,10 @@ static inline unsigned int sa_size_bucket(size_t size)
  *	(may be negative)
  * @bad_frees: frees refused
  * @refused_allocs: requests refused for their gfp (zone modifiers)
+ * @passthrough_frees: frees of the kernel's memory handed on to it
+ * @rcu_frees: objects given to spanalloc_free_rcu()
+ * @rcu_batches: batches of them sent to call_rcu()
+ * @rcu_fallbacks: objects sent one by one (no batch page could be had)
  * @corruptions: damage found by the debug checks (poison, red zone)
  * @shrinks: times the shrinker gave memory back
  * @refills: batches fetched from central lists (each also served one
@@ -384,6 +443,7 @@ struct sa_cpu_stats {
 	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
 	s64 large_bytes;
 	u64 bad_frees, refused_allocs, corruptions, shrinks;
+	u64 passthrough_frees, rcu_frees, rcu_batches, rcu_fallbacks;
 	u64 refills, flushes, bulk_fetched;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
@@ -507,6 +567,20 @@ extern bool sa_report_bad_frees;
 
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
+
+/* The API (main.c), for the levels that work on whole objects. */
+void *sa_object_start(const void *p);
+
+/* Typed caches (kcache.c). */
+void sa_kcache_free_own(struct sa_span *span, void *p);
+size_t sa_kcache_usable(struct sa_span *span, const void *p);
+void sa_kcache_show(struct seq_file *m);
+void sa_kcache_exit(void);
+
+/* Frees after a grace period (rcu_free.c). */
+int sa_rcu_free_init(void);
+void sa_rcu_free_exit(void);
+void sa_rcu_free_flush(void);
 
 /* Shrinker and background scavenger (reclaim.c). */
 int sa_reclaim_init(void);

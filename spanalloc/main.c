@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/rcupdate.h>
 #include "internal.h"
 #include "cpu_cache.h"
 
@@ -71,13 +72,13 @@ static __always_inline bool small_obj_start(struct sa_span *span, const void *p)
 	return (unsigned long)idx * ci->size == off && idx < READ_ONCE(span->carved);
 }
 
-static void *large_alloc(size_t size, gfp_t gfp)
+static void *large_alloc(size_t size, gfp_t gfp, int node)
 {
 	struct sa_span *span;
 	size_t bytes;
 
 	if (size > (PAGE_SIZE << sa_chunk_order))
-		span = sa_heap_alloc_direct(size, gfp);
+		span = sa_heap_alloc_direct(size, gfp, node);
 	else
 		span = sa_heap_alloc_span(DIV_ROUND_UP(size, PAGE_SIZE), SA_SPAN_LARGE, gfp);
 	if (!span)
@@ -127,8 +128,12 @@ static __always_inline bool small_takeback(struct sa_span *span, void *p)
 	return true;
 }
 
-/* Every non-tiny allocation goes through here; @caller is for tracing. */
-static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long caller)
+/*
+ * Every non-tiny allocation goes through here; @caller is for tracing.
+ * @node is honoured for objects above a chunk (straight from the page
+ * allocator); the page heap is not per node yet.
+ */
+static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned long caller)
 {
 	unsigned int cls;
 	size_t given;
@@ -145,7 +150,7 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, unsigned long call
 	else if (likely(size <= SPANALLOC_MAX_SMALL_SIZE))
 		cls = sa_size_class(size);
 	if (unlikely(!cls)) {
-		p = large_alloc(size, gfp);
+		p = large_alloc(size, gfp, node);
 		given = p ? spanalloc_usable_size(p) : 0;
 	} else {
 		given = sa_classes[cls].size;
@@ -190,9 +195,27 @@ static void large_free(struct sa_span *span)
  */
 void *spanalloc_alloc(size_t size, gfp_t gfp)
 {
-	return sa_alloc(size, gfp, _RET_IP_);
+	return sa_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc);
+
+/**
+ * spanalloc_alloc_node() - allocate memory on a node, like kmalloc_node()
+ * @size: bytes wanted
+ * @gfp: allocation flags
+ * @node: the node wanted, or %NUMA_NO_NODE for the local one
+ *
+ * Objects above a chunk (2 MiB) come from @node; smaller ones from the
+ * page heap, which is not per node yet: they may come from any node.
+ *
+ * Context: as spanalloc_alloc().
+ * Return: as spanalloc_alloc().
+ */
+void *spanalloc_alloc_node(size_t size, gfp_t gfp, int node)
+{
+	return sa_alloc(size, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(spanalloc_alloc_node);
 
 /**
  * spanalloc_zalloc() - allocate zeroed memory, like kzalloc()
@@ -204,7 +227,7 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc);
  */
 void *spanalloc_zalloc(size_t size, gfp_t gfp)
 {
-	return sa_alloc(size, gfp | __GFP_ZERO, _RET_IP_);
+	return sa_alloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_zalloc);
 
@@ -223,7 +246,7 @@ void *spanalloc_alloc_array(size_t n, size_t size, gfp_t gfp)
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return sa_alloc(bytes, gfp, _RET_IP_);
+	return sa_alloc(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_array);
 
@@ -246,7 +269,7 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 	void *p;
 
 	if (size > SPANALLOC_TINY_MAX || !size)
-		return sa_alloc(size, gfp, _RET_IP_);
+		return sa_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
 	might_alloc(gfp);
 	if (unlikely(gfp_refused(gfp)))
 		return NULL;
@@ -292,6 +315,10 @@ void spanalloc_free(const void *p)
 			sa_tiny_free(span, p);
 			return;
 		}
+		if (cls >= SA_CLASS_DYN0) {
+			sa_kcache_free_own(span, (void *)p);
+			return;
+		}
 		if (unlikely(!small_obj_start(span, p))) {
 			sa_bad_free("free of %p: inside a %u-byte object\n",
 				    p, sa_classes[cls].size);
@@ -333,6 +360,8 @@ size_t spanalloc_usable_size(const void *p)
 	if (span->kind == SA_SPAN_SMALL) {
 		if (span->cls == SA_CLASS_TINY)
 			return sa_tiny_usable(span, p);
+		if (span->cls >= SA_CLASS_DYN0)
+			return sa_kcache_usable(span, p);
 		if (!small_obj_start(span, p) ||
 		    sa_obj_is_free(span, &sa_classes[span->cls], p))
 			return 0;
@@ -366,7 +395,7 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return sa_alloc(new_size, gfp, _RET_IP_);
+		return sa_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (unlikely(gfp_refused(gfp)))
 		return NULL;
 	if (!new_size) {
@@ -383,7 +412,7 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 			memset((void *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = sa_alloc(new_size, gfp, _RET_IP_);
+	ret = sa_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (!ret)
 		return NULL;
 	memcpy(ret, p, ks);
@@ -414,7 +443,7 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	    static_branch_unlikely(&sa_debug_key) || trace_alloc_enabled()) {
 		/* One at a time: large objects, debug checks, tracing. */
 		for (i = 0; i < nr; i++) {
-			ptrs[i] = sa_alloc(size, gfp, _RET_IP_);
+			ptrs[i] = sa_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
 			if (unlikely(!ptrs[i])) {
 				spanalloc_free_bulk(i, ptrs);
 				return 0;
@@ -460,7 +489,7 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 		struct sa_span *span = ZERO_OR_NULL_PTR(ptrs[i]) ? NULL : sa_span_of(ptrs[i]);
 		unsigned int cls;
 
-		if (!span || span->kind != SA_SPAN_SMALL || span->cls == SA_CLASS_TINY ||
+		if (!span || span->kind != SA_SPAN_SMALL || span->cls >= SA_CLASS_TINY ||
 		    !small_obj_start(span, ptrs[i])) {
 			/* NULL, large, tiny or bad: the single path sorts it out. */
 			spanalloc_free(ptrs[i++]);
@@ -511,6 +540,9 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 		ms->corruptions += st->corruptions;	/* debug checks */
 		ms->shrinks += st->shrinks;
 		ms->refused_allocs += st->refused_allocs;
+		ms->passthrough_frees += st->passthrough_frees;
+		ms->rcu_frees += st->rcu_frees;
+		ms->rcu_batches += st->rcu_batches;
 		ms->mallocs += st->tiny_allocs + st->large_allocs;
 		ms->frees += st->tiny_frees + st->large_frees;
 		large_live += st->large_allocs - st->large_frees;
@@ -556,11 +588,36 @@ EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
 void spanalloc_drain(void)
 {
 	might_sleep();
+	sa_rcu_free_flush();
 	sa_cache_drain_all();
 	sa_central_release_empty();
 	sa_heap_release_free(0, 0);
 }
 EXPORT_SYMBOL_GPL(spanalloc_drain);
+
+/**
+ * sa_object_start() - the first byte of the spanalloc object holding @p
+ * @p: an address inside a live object (an rcu_head inside it, say)
+ *
+ * A tiny object is taken to start at @p.
+ * Return: the object's start, or @p if spanalloc does not own it.
+ */
+void *sa_object_start(const void *p)
+{
+	struct sa_span *span = sa_span_of(p);
+	const struct sa_class *ci;
+	unsigned long off;
+
+	if (!span)
+		return (void *)p;
+	if (span->kind != SA_SPAN_SMALL)
+		return span->base;
+	if (span->cls == SA_CLASS_TINY)
+		return (void *)p;
+	ci = sa_class_info(span->cls);
+	off = (unsigned long)p - (unsigned long)span->base;
+	return span->base + (size_t)((u64)off * ci->div_mul >> 32) * ci->size;
+}
 
 /* At unload: say what clients left behind. */
 static void report_leaks(void)
@@ -613,6 +670,7 @@ static int __init spanalloc_init(void)
 		sa_heap_exit();
 		return ret;
 	}
+	sa_rcu_free_init();
 	ret = sa_reclaim_init();
 	if (ret) {
 		sa_cpu_cache_exit();
@@ -631,8 +689,11 @@ static int __init spanalloc_init(void)
 static void __exit spanalloc_exit(void)
 {
 	sa_debugfs_exit();
+	sa_rcu_free_exit();
 	sa_reclaim_exit();
+	sa_kcache_exit();
 	sa_cpu_cache_exit();
+	rcu_barrier();	/* spans of SLAB_TYPESAFE_BY_RCU classes the flush released */
 	report_leaks();
 	sa_heap_free_all_large(large_free);
 	sa_central_exit();

@@ -568,11 +568,12 @@ EXPORT_SYMBOL_IF_KUNIT(sa_heap_free_span);
  * sa_heap_alloc_direct() - a large object straight from alloc_pages()
  * @size: bytes, more than a chunk
  * @gfp: allocation flags
+ * @node: node to take the pages from, or %NUMA_NO_NODE
  *
  * Return: a span of kind SA_SPAN_DIRECT, or NULL (WARN unless __GFP_NOWARN
  * when @size is beyond the kernel's largest order).
  */
-struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp)
+struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node)
 {
 	unsigned int order = get_order(size);
 	unsigned long first, i, n;
@@ -588,7 +589,7 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp)
 	span = kmem_cache_zalloc(sa_span_cache, sa_meta_gfp(gfp));
 	if (!span)
 		return NULL;
-	page = alloc_pages(sa_page_gfp(gfp) | __GFP_COMP, order);
+	page = alloc_pages_node(node, sa_page_gfp(gfp) | __GFP_COMP, order);
 	if (!page)
 		goto out_span;
 	span->kind = SA_SPAN_DIRECT;
