@@ -185,8 +185,9 @@ static void large_free(struct sa_span *span)
  * @gfp: allocation flags (GFP_KERNEL, GFP_ATOMIC, __GFP_ZERO, ...)
  *
  * Requests up to %SPANALLOC_MAX_SMALL_SIZE come from a size class (at most
- * 12.5% rounding); power-of-two sizes up to PAGE_SIZE are naturally aligned,
- * everything else 8-byte aligned. Larger requests get whole pages. Memory is
+ * 12.5% rounding from 64 bytes up, more below; see the Limits in
+ * Documentation/spanalloc.rst); power-of-two sizes up to PAGE_SIZE are
+ * naturally aligned, everything else 8-byte aligned. Larger requests get whole pages. Memory is
  * zeroed with __GFP_ZERO or when the kernel runs with init_on_alloc.
  *
  * Context: any context the @gfp allows; GFP_ATOMIC works in hardirq.
