@@ -205,7 +205,7 @@ static struct dead model_dead[MS_DEAD];
 static u64 model_dead_seq;
 
 static DEFINE_SPINLOCK(model_text_lock);	/* the two texts below */
-static char model_failure_text[500];
+static char model_failure_text[600];
 static char model_summary_text[2048];
 
 static u64 model_global[4];	/* module data: a foreign pointer */
@@ -224,7 +224,7 @@ static u32 rnd_below(struct mt *t, u32 n)
 /* Report a failure and stop the run. @t is NULL for the controlling thread. */
 static __printf(3, 4) void model_fail(struct mt *t, const char *op, const char *fmt, ...)
 {
-	char msg[400], line[500];
+	char msg[520], line[600];
 	va_list args;
 	int n;
 
@@ -364,10 +364,12 @@ static bool dead_pick(struct mt *t, struct dead *out, u64 *age)
 }
 
 /*
- * Which freed object (of the last MS_DEAD frees) last covered @addr: tells
- * a stale byte of a freed neighbour from one never handed out.
+ * Which freed object (of the last MS_DEAD frees) last covered @addr, a byte
+ * of the object at @base: tells a stale byte of a freed neighbour, or of an
+ * earlier object at the same place, from one never handed out.
  */
-static void dead_whose(const void *addr, const char *how, char *buf, size_t len)
+static void dead_whose(const void *addr, const void *base, const char *base_name,
+		       const char *what, char *buf, size_t len)
 {
 	struct dead *d, *best = NULL;
 	unsigned int i;
@@ -381,12 +383,11 @@ static void dead_whose(const void *addr, const char *how, char *buf, size_t len)
 	}
 	if (best)
 		snprintf(buf, len,
-			 " (%s%p was byte %td of %p, a %s object of %zu B freed via %s by thread %u %llu frees ago)",
-			 how, addr,
-			 addr - best->p, best->p, mk_name[best->kind], best->size, best->how,
-			 best->thread, model_dead_seq - best->seq);
+			 " (%s was byte %td of a %s object of %zu B that started %td bytes from %s, freed via %s by thread %u %llu frees ago)",
+			 what, addr - best->p, mk_name[best->kind], best->size, best->p - base,
+			 base_name, best->how, best->thread, model_dead_seq - best->seq);
 	else
-		snprintf(buf, len, " (%s%p: no object freed lately covered it)", how, addr);
+		snprintf(buf, len, " (%s: no object freed lately covered it)", what);
 	spin_unlock(&model_dead_lock);
 }
 
@@ -462,7 +463,7 @@ static bool pat_ok(struct mt *t, const char *op, const struct mo *o, const void 
 static bool zero_ok(struct mt *t, const char *op, const void *p, size_t from, size_t to,
 		    const char *what, const void *src, size_t src_len)
 {
-	char whose[160];
+	char whose[200];
 	const u8 *nz;
 
 	if (from >= to)
@@ -473,9 +474,10 @@ static bool zero_ok(struct mt *t, const char *op, const void *p, size_t from, si
 	if (!nz)
 		return true;
 	if (src && nz - (const u8 *)p < src_len)
-		dead_whose(src + (nz - (const u8 *)p), "copied from ", whose, sizeof(whose));
+		dead_whose(src + (nz - (const u8 *)p), src, "the old object",
+			   "copied from the old object: that byte", whose, sizeof(whose));
 	else
-		dead_whose(nz, "", whose, sizeof(whose));
+		dead_whose(nz, p, "it", "that byte", whose, sizeof(whose));
 	model_fail(t, op, "%s: byte %td of %p is %#04x; bytes %zu..%zu must be zero%s",
 		   what, nz - (const u8 *)p, p, *nz, from, to, whose);
 	model_dump(p, nz - (const u8 *)p, to);
