@@ -37,21 +37,68 @@ expect() {
 
 vm=("$SA_ROOT/scripts/vm.sh" --quiet)
 
-# 1. A failing KUnit case (and a passing suite as the control), test kernel.
-expect kunit-boot 0 'OK: guest command exited 0' -- \
+# 1. KUnit, test kernel: the fixtures of tests/harness/kunit/ load in
+# Kbuild order (pass, fail, skip, crash); harness_crash_test panics in its
+# second case of three, which ends the boot; harness_dropped_test.c is not
+# in Kbuild. kunit-report.py counts against what the sources declare.
+expect kunit-boot 125 'FAIL \(exit 125\): kernel splat .*Kernel panic - not syncing: harness_crash' -- \
 	"${vm[@]}" --kernel test --no-spanalloc --ext "$fx/kunit" --timeout 300 \
 	--log "$out/kunit.log"
 kunit_py="$(sa_source_dir)/tools/testing/kunit/kunit.py"
-expect kunit-pass-control 0 '^kunit: 1 passed, 0 failed' -- \
-	python3 "$SA_ROOT/scripts/kunit-report.py" --kunit-py "$kunit_py" \
-	--expect harness_pass_test.ko --out "$out/kunit-pass" smp2="$out/kunit.log"
-expect kunit-failing-case 1 '^kunit: 1 passed, 1 failed' -- \
-	python3 "$SA_ROOT/scripts/kunit-report.py" --kunit-py "$kunit_py" \
-	--expect harness_fail_test.ko --out "$out/kunit-fail" smp2="$out/kunit.log"
-# A suite that was expected but never ran.
-expect kunit-missing-suite 1 '^kunit: 0 passed, 1 failed' -- \
-	python3 "$SA_ROOT/scripts/kunit-report.py" --kunit-py "$kunit_py" \
-	--expect harness_missing_test.ko --out "$out/kunit-missing" smp2="$out/kunit.log"
+report=(python3 "$SA_ROOT/scripts/kunit-report.py" --kunit-py "$kunit_py" --src "$fx/kunit")
+expect kunit-pass-control 0 '^kunit: 1 passed, 0 failed, 0 skipped of 1 declared' -- \
+	"${report[@]}" --only harness_pass_test.ko --out "$out/kunit-pass" smp2="$out/kunit.log"
+expect kunit-failing-case 1 '^kunit: 1 passed, 1 failed, 0 skipped of 2 declared' -- \
+	"${report[@]}" --only harness_fail_test.ko --out "$out/kunit-fail" smp2="$out/kunit.log"
+# A skipped case is counted as skipped, not passed, and fails nothing.
+expect kunit-skipped-case 0 '^kunit: 1 passed, 0 failed, 1 skipped of 2 declared' -- \
+	"${report[@]}" --only harness_skip_test.ko --out "$out/kunit-skip" smp2="$out/kunit.log"
+# A suite crashing mid-way: plan 1..3, one result; the two cases that never
+# ran are failed cases.
+expect kunit-crash-midway 1 '^kunit: 1 passed, 2 failed, 0 skipped of 3 declared cases \(2 did not run' -- \
+	"${report[@]}" --only harness_crash_test.ko --out "$out/kunit-crash" smp2="$out/kunit.log"
+# A suite dropped from Kbuild: never built, never loaded, its declared
+# cases count as failed.
+expect kunit-dropped-suite 1 '^kunit: 0 passed, 2 failed, 0 skipped of 2 declared cases \(2 did not run' -- \
+	"${report[@]}" --only harness_dropped_test.ko --out "$out/kunit-dropped" smp2="$out/kunit.log"
+# Without --only (as make check runs it) every declared suite is expected:
+# 4 passed, 1 failed + 2 + 2 not run, 1 skipped.
+expect kunit-everything-declared 1 '^kunit: 4 passed, 5 failed, 1 skipped of 10 declared' -- \
+	"${report[@]}" --out "$out/kunit-all" smp2="$out/kunit.log"
+if grep -q 'harness_dropped_test.ko: module was not loaded' "$out/kunit-everything-declared.out"; then
+	echo "check-harness: ok: kunit-dropped-named: the dropped module is named"
+	pass=$((pass + 1))
+else
+	echo "check-harness: NOT DETECTED: kunit-dropped-named: no line naming harness_dropped_test.ko"
+	fail=$((fail + 1))
+fi
+# A suite that finished with a plan 1..3 and two results (hand-written log).
+expect kunit-short-plan 1 '^kunit: 2 passed, 1 failed, 0 skipped of 3 declared' -- \
+	"${report[@]}" --only harness_crash_test.ko --out "$out/kunit-short" smp2="$fx/ktap/short-plan.log"
+
+# 1b. The closing line of make check (check.sh --tally on stage files).
+tally=("$SA_ROOT/scripts/check.sh" --tally)
+expect tally-control 0 '^156 passed, 0 failed, 6 skipped$' -- "${tally[@]}" "$fx/tally/all-ok.stages"
+expect tally-stage-not-run 1 '^155 passed, 1 failed, 6 skipped$' -- "${tally[@]}" "$fx/tally/stage-missing.stages"
+if grep -q '^FAILURE: guest:soak: did not run' "$out/tally-stage-not-run.out"; then
+	echo "check-harness: ok: tally-stage-named: the stage that did not run is named"
+	pass=$((pass + 1))
+else
+	echo "check-harness: NOT DETECTED: tally-stage-named: guest:soak not named"
+	fail=$((fail + 1))
+fi
+expect tally-check-skip 0 '^153 passed, 0 failed, 9 skipped; CHECK_SKIP="guest lint"$' -- \
+	"${tally[@]}" "$fx/tally/check-skip.stages"
+expect tally-kunit-short 1 '^152 passed, 1 failed, 0 skipped$' -- "${tally[@]}" "$fx/tally/kunit-short.stages"
+
+# 1c. Guest scripts judged as make check judges them (stock kernel, no
+# spanalloc: their "# vm.sh:" lines say so).
+gs=("$SA_ROOT/scripts/check.sh" --guest-script)
+expect guest-script-control 0 '^ok guest passer: passer: ok' -- "${gs[@]}" "$fx/guest/passer.sh" "$out"
+expect guest-script-skipped 1 '^FAILED guest skipper: skipped itself' -- \
+	"${gs[@]}" "$fx/guest/skipper.sh" "$out"
+expect guest-script-silent 1 "^FAILED guest silent: exited 0 without printing 'silent: ok'" -- \
+	"${gs[@]}" "$fx/guest/silent.sh" "$out"
 
 # 2. A WARN in a module (stock kernel).
 expect warn 125 'FAIL \(exit 125\): kernel splat .*WARNING: ' -- \

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: everything, from a fresh machine, ending in "N passed, N failed".
+# make check: everything, from a fresh machine, ending in
+# "N passed, N failed, N skipped".
 #
 #  1. setup (apt packages, stock kernel, test kernel build, busybox)
-#  2. python3 scripts/mksizeclasses.py --check (when the script exists)
+#  2. python3 scripts/mksizeclasses.py --check
 #  3. spanstat's host tests (make -C tools/spanstat test)
 #  3b. KUnit: boot the test kernel with 2 and with 4 vCPUs, load spanalloc.ko
 #     and every kunit/*.ko, unload them all; merge the KTAP of both boots and
 #     parse it with the kernel's tools/testing/kunit/kunit.py
 #  4. guest scripts: each tests/guest/*.sh runs in its own test-kernel guest
-#     with spanalloc.ko loaded; it passes if it exits 0 with no splat. A line
+#     with spanalloc.ko loaded; it passes if it exits 0 with no splat and
+#     printed "NAME: ok" (see the tally below). A line
 #     "# vm.sh: OPTIONS" in the script adds scripts/vm.sh options (e.g.
 #     "# vm.sh: --smp 4 --timeout 600 --kunit").
 #  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
@@ -22,12 +24,25 @@
 #     and the style gates of make lint (scripts/lint.sh), one line each
 #  7. make check-harness (scripts/check-harness.sh)
 #
-# The last line counts every KUnit case of both boots plus one per guest
-# script, smoke test, RT workload, harness self-test, size-class check and
-# boot; exit
-# status 0 only if nothing failed. Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/
-# (logs/check-latest links to the newest run).
+# The tally: every stage is declared before anything runs (the list above,
+# one "guest:NAME" per tests/guest/*.sh) and ends as ok, FAILED or skipped
+# (only by CHECK_SKIP); a declared stage with no result is a failure ("did
+# not run"). KUnit counts each case of both boots against what kunit/*.c
+# declares (scripts/kunit-report.py): a suite dropped from kunit/Kbuild, a
+# crash mid-suite or a plan 1..N with fewer results count as failed cases;
+# skipped cases are counted as skipped. A guest script passes only if it
+# exits 0 without a splat and printed "NAME: ok"; one that printed
+# "NAME: SKIP" or never reached its "ok" line fails. The closing line is
+# "N passed, N failed, N skipped" followed by CHECK_SKIP's value when set;
+# exit status 0 only if nothing failed. Stage results are kept in
+# $logs/stages (scripts/check.sh --tally FILE recomputes the closing line
+# from such a file; check-harness uses it with fixtures).
+# Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/ (logs/check-latest links
+# to the newest run).
 # CHECK_SKIP="harness smoke rt guest dkms lint" skips stages (for quick local runs only).
+#
+# scripts/check.sh --guest-script FILE [LOGDIR] runs one guest script as
+# stage 4 does and judges it the same way (check-harness uses it).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
 {
@@ -35,7 +50,136 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=check
+# --tally FILE / --guest-script FILE [LOGDIR]: paths are the caller's.
+if [[ "${1:-}" == --tally || "${1:-}" == --guest-script ]]; then
+	args=("$1")
+	for a in "${@:2}"; do
+		args+=("$(realpath -m -- "$a")")
+	done
+	set -- "${args[@]}"
+fi
 cd "$SA_ROOT"
+
+# --- The tally (also scripts/check.sh --tally FILE) -----------------------
+# A stage file has one tab-separated line per event:
+#   declare <stage>                 the stage must end with a result
+#   ok|FAILED|skipped <stage> <text>
+#   counts kunit <passed failed skipped declared>   KUnit cases
+#   checkskip - <CHECK_SKIP's value>
+# Stage "kunit" stands for its cases: it adds their counts, not one line.
+tally() {
+	local file="$1" kind name text s p=0 f=0 k=0 checkskip=""
+	local kp="" kf=0 ks=0 kd=0
+	local -a order=() lines=() fails=()
+	local -A res=() msg=()
+	while IFS=$'\t' read -r kind name text; do
+		case "$kind" in
+		declare) order+=("$name") ;;
+		ok|FAILED|skipped)
+			if [[ -n "${res[$name]:-}" ]]; then
+				res[$name]=FAILED
+				msg[$name]="two results (${msg[$name]} / $text)"
+			else
+				res[$name]=$kind
+				msg[$name]="$text"
+			fi
+			;;
+		counts) read -r kp kf ks kd <<<"$text" ;;
+		checkskip) checkskip="$text" ;;
+		esac
+	done < "$file"
+	for name in "${!res[@]}"; do
+		if [[ " ${order[*]} " != *" $name "* ]]; then
+			order+=("$name")
+			res[$name]=FAILED
+			msg[$name]="a result for a stage that was never declared: ${msg[$name]}"
+		fi
+	done
+	for name in "${order[@]}"; do
+		s="${res[$name]:-}"
+		text="${msg[$name]:-}"
+		if [[ -z "$s" ]]; then
+			s=FAILED
+			text="did not run (declared, no result)"
+		fi
+		if [[ "$name" == kunit ]]; then
+			if [[ -z "$kp" ]]; then
+				s=FAILED
+				text="no KUnit counts${text:+: $text}"
+				f=$((f + 1))
+			elif [[ $((kp + kf + ks)) -ne $kd || $kd -eq 0 ]]; then
+				s=FAILED
+				text="$kp passed + $kf failed + $ks skipped is not the $kd declared cases"
+				f=$((f + 1))
+			fi
+			if [[ -n "$kp" ]]; then
+				p=$((p + kp)) f=$((f + kf)) k=$((k + ks))
+				[[ $kf -gt 0 ]] && s=FAILED
+			fi
+			lines+=("$(printf '%-7s kunit: %s passed, %s failed, %s skipped of %s declared cases%s' \
+				"$s" "${kp:-0}" "$kf" "$ks" "$kd" "${text:+; $text}")")
+			[[ "$s" == FAILED ]] && fails+=("kunit: ${text:-failed cases}")
+			continue
+		fi
+		case "$s" in
+		ok) p=$((p + 1)) ;;
+		skipped) k=$((k + 1)) ;;
+		*) s=FAILED; f=$((f + 1)); fails+=("$name: $text") ;;
+		esac
+		lines+=("$(printf '%-7s %s: %s' "$s" "$name" "$text")")
+	done
+	printf '%s\n' "${lines[@]}"
+	for text in "${fails[@]}"; do
+		echo "FAILURE: $text"
+	done
+	echo "$p passed, $f failed, $k skipped${checkskip:+; CHECK_SKIP=\"$checkskip\"}"
+	[[ $f -eq 0 ]]
+}
+
+if [[ "${1:-}" == --tally ]]; then
+	[[ $# -eq 2 && -f "$2" ]] || sa_die "usage: scripts/check.sh --tally STAGEFILE"
+	tally "$2"
+	exit
+fi
+
+# --- One guest script (stage 4; also scripts/check.sh --guest-script) -----
+# guest_script SCRIPT LOGDIR: prints one line "ok|FAILED guest NAME..." last;
+# returns 0 only if it passed.
+guest_script() {
+	local t="$1" dir="$2" name out st=0 last
+	local -a opts
+	name="$(basename "$t" .sh)"
+	out="$dir/guest-$name.out"
+	read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' "$t" | head -n1)"
+	echo "--- $t ${opts[*]}"
+	scripts/vm.sh --kernel test --timeout 600 "${opts[@]}" \
+		--file "$t:/root/$name.sh" --log "$dir/guest-$name.log" \
+		-- "sh /root/$name.sh" >"$out" 2>&1 || st=$?
+	last="$(tail -n1 "$out")"
+	if [[ $st -ne 0 ]]; then
+		cat "$out"
+		echo "FAILED guest $name: $last"
+		return 1
+	fi
+	if grep -aq "$name: SKIP" "$out"; then
+		echo "FAILED guest $name: skipped itself ($(grep -a -m1 -o "$name: SKIP.*" "$out"))"
+		return 1
+	fi
+	if ! grep -aq "$name: ok" "$out"; then
+		cat "$out"
+		echo "FAILED guest $name: exited 0 without printing '$name: ok' (its checks did not all run)"
+		return 1
+	fi
+	echo "ok guest $name: $(grep -a -m1 -o "$name: ok.*" "$out")"
+}
+
+if [[ "${1:-}" == --guest-script ]]; then
+	[[ $# -ge 2 && -f "$2" ]] || sa_die "usage: scripts/check.sh --guest-script FILE [LOGDIR]"
+	dir="${3:-$SA_CACHE/logs}"
+	mkdir -p "$dir"
+	guest_script "$2" "$dir"
+	exit
+fi
 
 # A directory per run (concurrent runs must not clobber each other's logs);
 # logs/check-latest points at the newest.
@@ -45,50 +189,69 @@ ln -sfn "$(basename "$logs")" "$SA_CACHE/logs/check.tmp.$$"
 mv -T "$SA_CACHE/logs/check.tmp.$$" "$SA_CACHE/logs/check-latest"
 start=$(date +%s)
 kunit_timeout="${KUNIT_TIMEOUT:-900}"
-extra_pass=0 extra_fail=0 failures=()
-summary=()
+stagefile="$logs/stages"
+: > "$stagefile"
 
 stage() { echo; echo "======== make check: $* ($(( $(date +%s) - start ))s)"; }
 skip() { [[ " ${CHECK_SKIP:-} " == *" $1 "* ]]; }
-ok() { extra_pass=$((extra_pass + 1)); summary+=("ok      $1"); }
-bad() { extra_fail=$((extra_fail + 1)); failures+=("$1"); summary+=("FAILED  $1"); }
+event() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >> "$stagefile"; }
+ok() { event ok "$1" "$2"; }
+bad() { event FAILED "$1" "$2"; }
+skipped() { event skipped "$1" "CHECK_SKIP=$2"; }
 # record NAME LOG COMMAND...: run COMMAND with its output in $logs/LOG.out;
-# one summary line, ok or FAILED, ending with the output's last line (all
-# of the output is shown on failure).
+# ok or FAILED, with the output's last line (all of the output is shown on
+# failure).
 record() {
 	local name="$1" out="$logs/$2.out"
 	shift 2
 	if "$@" >"$out" 2>&1; then
-		ok "$name: $(tail -n1 "$out")"
+		ok "$name" "$(tail -n1 "$out")"
 	else
 		cat "$out"
-		bad "$name: $(tail -n1 "$out")"
+		bad "$name" "$(tail -n1 "$out")"
 	fi
 }
 
-stage "setup"
-scripts/setup.sh
+# Every stage, declared before anything runs.
+guest_scripts=()
+for t in tests/guest/*.sh; do
+	[[ -f "$t" ]] && guest_scripts+=("$t")
+done
+for s in setup sizeclasses spanstat spanstat-guest kunit-boot-smp2 kunit-boot-smp4 kunit; do
+	event declare "$s"
+done
+for t in "${guest_scripts[@]}"; do
+	event declare "guest:$(basename "$t" .sh)"
+done
+for s in smoke-stock smoke-stock61 rt-smoke rt-workload-smp2 rt-workload-smp4 dkms lint harness; do
+	event declare "$s"
+done
+[[ -n "${CHECK_SKIP:-}" ]] && event checkskip - "$CHECK_SKIP"
 
-if [[ -f scripts/mksizeclasses.py ]]; then
-	stage "size classes: mksizeclasses.py --check"
-	if python3 scripts/mksizeclasses.py --check; then
-		ok "mksizeclasses.py --check"
-	else
-		bad "mksizeclasses.py --check: generated tables drifted"
-	fi
+stage "setup"
+record setup setup scripts/setup.sh
+tail -n3 "$logs/setup.out"
+
+stage "size classes: mksizeclasses.py --check"
+if [[ ! -f scripts/mksizeclasses.py ]]; then
+	bad sizeclasses "scripts/mksizeclasses.py is missing"
+elif python3 scripts/mksizeclasses.py --check; then
+	ok sizeclasses "mksizeclasses.py --check: tables match the generator"
+else
+	bad sizeclasses "mksizeclasses.py --check: generated tables drifted"
 fi
 
 stage "spanstat host tests (tools/spanstat)"
-record "spanstat" spanstat make -s -C tools/spanstat test
-if ! skip guest; then
+record spanstat spanstat make -s -C tools/spanstat test
+if skip guest; then
+	skipped spanstat-guest guest
+else
 	# spanstat in a guest against the live module: every view, --json round
 	# trip of every debugfs value, a known load counted exactly.
-	record "spanstat in a guest" spanstat-guest make -s -C tools/spanstat guest-test
+	record spanstat-guest spanstat-guest make -s -C tools/spanstat guest-test
 fi
 
 stage "KUnit on the test kernel"
-kdir="$(sa_test_kernel_dir)"
-ksrc="$SA_CACHE/build/test-$(basename "$kdir")/src"
 # Unload in reverse load order (/proc/modules lists the newest first), so
 # every module's exit path runs under KASAN and lockdep too.
 # shellcheck disable=SC2016 # expanded in the guest
@@ -99,81 +262,77 @@ for smp in 2 4; do
 	echo "--- boot: test kernel, $smp vCPUs, spanalloc.ko + every kunit/*.ko"
 	if scripts/vm.sh --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
 		--log "$log" -- "$unload" >"$logs/kunit-smp$smp.out" 2>&1; then
-		ok "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
+		ok "kunit-boot-smp$smp" "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
 	else
 		cat "$logs/kunit-smp$smp.out"
-		bad "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
+		bad "kunit-boot-smp$smp" "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
 	fi
 	grep -a 'spanalloc-vm: ' "$log" 2>/dev/null | sed 's/^/    /' || true
 	boots+=("smp$smp=$log")
 done
-expect=""
-if [[ -f "$ksrc/kunit/modules.order" ]]; then
-	expect="$(xargs -n1 basename < "$ksrc/kunit/modules.order" | sed 's/\.o$/.ko/' | paste -sd,)"
-fi
-echo "--- expected kunit modules: ${expect:-none}"
-kunit_counts=(0 0 0)
-if [[ -z "$expect" ]]; then
-	bad "no kunit/*.ko was built"
+# What the tree declares, not what kunit/Kbuild happened to build: the
+# suites of the tree vm.sh built from.
+kunit_src="${SPANALLOC_SRC:-$SA_ROOT}/kunit"
+if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
+	--src "$kunit_src" --out "$logs/kunit" "${boots[@]}" >"$logs/kunit-report.out" 2>&1; then
+	ok kunit "every declared case of both boots ran"
 else
-	if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
-		--expect "$expect" --out "$logs/kunit" "${boots[@]}"; then
-		:
-	else
-		failures+=("KUnit: failed cases or missing suites (see above)")
+	bad kunit "failed or missing cases (kunit-report above)"
+fi
+cat "$logs/kunit-report.out"
+if [[ -f "$logs/kunit/counts" ]]; then
+	event counts kunit "$(cat "$logs/kunit/counts")"
+fi
+
+stage "guest scripts (tests/guest/*.sh)"
+for t in "${guest_scripts[@]}"; do
+	name="guest:$(basename "$t" .sh)"
+	if skip guest; then
+		skipped "$name" guest
+		continue
 	fi
-	read -r -a kunit_counts < "$logs/kunit/counts"
-fi
-summary+=("kunit   ${kunit_counts[0]} passed, ${kunit_counts[1]} failed, ${kunit_counts[2]} skipped (every case of every kunit/*.ko, 2 and 4 vCPUs)")
+	if guest_script "$t" "$logs" >"$logs/$name.judge" 2>&1; then
+		ok "$name" "$(tail -n1 "$logs/$name.judge" | sed 's/^ok guest [^:]*: //')"
+	else
+		bad "$name" "$(tail -n1 "$logs/$name.judge" | sed 's/^FAILED guest [^:]*: //')"
+		cat "$logs/$name.judge"
+	fi
+	tail -n1 "$logs/$name.judge"
+done
 
-guest_pass=0 guest_fail=0
-if ! skip guest && compgen -G "tests/guest/*.sh" >/dev/null; then
-	stage "guest scripts (tests/guest/*.sh)"
-	for t in tests/guest/*.sh; do
-		name="$(basename "$t" .sh)"
-		read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' "$t" | head -n1)"
-		echo "--- $t ${opts[*]}"
-		if scripts/vm.sh --kernel test --timeout 600 "${opts[@]}" \
-			--file "$t:/root/$name.sh" --log "$logs/guest-$name.log" \
-			-- "sh /root/$name.sh" >"$logs/guest-$name.out" 2>&1; then
-			guest_pass=$((guest_pass + 1))
-			summary+=("ok      guest $name")
-		else
-			cat "$logs/guest-$name.out"
-			guest_fail=$((guest_fail + 1))
-			failures+=("guest script $t: $(tail -n1 "$logs/guest-$name.out")")
-			summary+=("FAILED  guest $name: $(tail -n1 "$logs/guest-$name.out")")
-		fi
-		tail -n1 "$logs/guest-$name.out"
+stage "smoke tests on the stock kernels"
+# Both kernels Debian 12 users run: the backported 6.12 and the default 6.1.
+for sk in stock stock61; do
+	if skip smoke; then
+		skipped "smoke-$sk" smoke
+		continue
+	fi
+	echo "--- smoke test on the $sk kernel"
+	if scripts/smoke.sh --kernel "$sk" --log "$logs/smoke-$sk.log" >"$logs/smoke-$sk.out" 2>&1; then
+		grep -a '^smoke:\|^== ' "$logs/smoke-$sk.out" || true
+		ok "smoke-$sk" "$sk kernel smoke ($(sa_stock_version "$sk")): $(tail -n1 "$logs/smoke-$sk.out")"
+	else
+		cat "$logs/smoke-$sk.out"
+		bad "smoke-$sk" "$sk kernel smoke: $(tail -n1 "$logs/smoke-$sk.out")"
+	fi
+done
+
+stage "PREEMPT_RT: smoke and workload on the stockrt kernel"
+if skip rt; then
+	for s in rt-smoke rt-workload-smp2 rt-workload-smp4; do
+		skipped "$s" rt
 	done
-fi
-
-if ! skip smoke; then
-	# Both kernels Debian 12 users run: the backported 6.12 and the default 6.1.
-	for sk in stock stock61; do
-		stage "smoke test on the $sk kernel"
-		if scripts/smoke.sh --kernel "$sk" --log "$logs/smoke-$sk.log" >"$logs/smoke-$sk.out" 2>&1; then
-			grep -a '^smoke:\|^== ' "$logs/smoke-$sk.out" || true
-			ok "$sk kernel smoke ($(sa_stock_version "$sk")): $(tail -n1 "$logs/smoke-$sk.out")"
-		else
-			cat "$logs/smoke-$sk.out"
-			bad "$sk kernel smoke: $(tail -n1 "$logs/smoke-$sk.out")"
-		fi
-	done
-fi
-
-if ! skip rt; then
+else
 	# Debian 12's PREEMPT_RT 6.12: spinlocks and local locks sleep there,
 	# so the smoke test and a stress with drains (a flush on every CPU)
 	# and CPU hotplug, at 2 and 4 vCPUs. tests/rt/ is not tests/guest/:
 	# those run on the test kernel.
-	stage "PREEMPT_RT: smoke and workload on the stockrt kernel"
 	if scripts/smoke.sh --kernel stockrt --log "$logs/smoke-stockrt.log" >"$logs/smoke-stockrt.out" 2>&1; then
 		grep -a '^smoke:' "$logs/smoke-stockrt.out" || true
-		ok "PREEMPT_RT smoke ($(sa_stock_version stockrt)): $(tail -n1 "$logs/smoke-stockrt.out")"
+		ok rt-smoke "PREEMPT_RT smoke ($(sa_stock_version stockrt)): $(tail -n1 "$logs/smoke-stockrt.out")"
 	else
 		cat "$logs/smoke-stockrt.out"
-		bad "PREEMPT_RT smoke: $(tail -n1 "$logs/smoke-stockrt.out")"
+		bad rt-smoke "PREEMPT_RT smoke: $(tail -n1 "$logs/smoke-stockrt.out")"
 	fi
 	read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' tests/rt/workload.sh | head -n1)"
 	for smp in 2 4; do
@@ -181,49 +340,42 @@ if ! skip rt; then
 		echo "--- tests/rt/workload.sh ${opts[*]} --smp $smp"
 		if scripts/vm.sh "${opts[@]}" --smp "$smp" --file tests/rt/workload.sh:/root/rt-workload.sh \
 			--log "$logs/rt-workload-smp$smp.log" -- "sh /root/rt-workload.sh" >"$out" 2>&1; then
-			ok "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: summary: ' "$out" | tail -n1 | sed 's/^rt-workload: summary: //')"
+			ok "rt-workload-smp$smp" "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: summary: ' "$out" | tail -n1 | sed 's/^rt-workload: summary: //')"
 		else
 			cat "$out"
-			bad "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: FAIL: ' "$out" | tail -n1 | sed 's/^rt-workload: //') $(tail -n1 "$out")"
+			bad "rt-workload-smp$smp" "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: FAIL: ' "$out" | tail -n1 | sed 's/^rt-workload: //') $(tail -n1 "$out")"
 		fi
 		tail -n1 "$out"
 	done
 fi
 
-if ! skip dkms; then
-	stage "DKMS: add, build, install, remove (make dkms-check)"
-	record "dkms" dkms scripts/dkms-check.sh
+stage "DKMS: add, build, install, remove (make dkms-check)"
+if skip dkms; then
+	skipped dkms dkms
+else
+	record dkms dkms scripts/dkms-check.sh
 	grep -a '^\[dkms-check\] .*vermagic' "$logs/dkms.out" || true
 fi
 
-if ! skip lint; then
-	stage "style gates (make lint)"
-	record "lint" lint scripts/lint.sh
+stage "style gates (make lint)"
+if skip lint; then
+	skipped lint lint
+else
+	record lint lint scripts/lint.sh
 	grep -a '^---- ' "$logs/lint.out" || true
 fi
 
-if ! skip harness; then
-	stage "check-harness"
-	if scripts/check-harness.sh; then
-		ok "check-harness: every failure mode detected"
-	else
-		bad "check-harness: the harness missed a failure"
-	fi
+stage "check-harness"
+if skip harness; then
+	skipped harness harness
+elif scripts/check-harness.sh; then
+	ok harness "check-harness: every failure mode detected"
+else
+	bad harness "check-harness: the harness missed a failure"
 fi
 
 stage "summary"
-printf '%s\n' "${summary[@]}"
-for f in "${failures[@]}"; do
-	echo "FAILURE: $f"
-done
 echo "logs: $logs; total $(( $(date +%s) - start ))s"
-passed=$((kunit_counts[0] + guest_pass + extra_pass))
-failed=$((kunit_counts[1] + guest_fail + extra_fail))
-# A failure that is not a counted case (e.g. KTAP errors) still fails.
-if [[ ${#failures[@]} -gt 0 && $failed -eq 0 ]]; then
-	failed=${#failures[@]}
-fi
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 && ${#failures[@]} -eq 0 ]]
+tally "$stagefile"
 exit
 }
