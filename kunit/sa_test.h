@@ -9,6 +9,15 @@
 #include <kunit/test.h>
 #include <spanalloc.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
+#include "cpu_cache.h"
+#include "tiny.h"
+#include "debug.h"
+#include "kcache.h"
+#include "main.h"
+#include "rcu_free.h"
+#include "reclaim.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 

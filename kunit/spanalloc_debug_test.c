@@ -14,13 +14,13 @@ static int debug_case_init(struct kunit *test)
 
 	if (ret)
 		return ret;
-	return sa_debug_set(SA_DEBUG_POISON | SA_DEBUG_REDZONE);
+	return sa_api_debug_set(SA_DEBUG_POISON | SA_DEBUG_REDZONE);
 }
 
 static void debug_case_exit(struct kunit *test)
 {
 	WRITE_ONCE(sa_report_bad_frees, true);
-	KUNIT_EXPECT_EQ(test, sa_debug_set(0), 0);
+	KUNIT_EXPECT_EQ(test, sa_api_debug_set(0), 0);
 	sa_test_case_exit(test);
 }
 
@@ -156,7 +156,7 @@ static void poison_only_delayed_double_free(struct kunit *test)
 	u64 bad;
 	void *x, *y;
 
-	KUNIT_ASSERT_EQ(test, sa_debug_set(SA_DEBUG_POISON), 0);
+	KUNIT_ASSERT_EQ(test, sa_api_debug_set(SA_DEBUG_POISON), 0);
 	y = spanalloc_alloc(64, GFP_KERNEL);
 	x = spanalloc_alloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x);

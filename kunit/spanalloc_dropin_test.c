@@ -24,7 +24,7 @@ static void kmalloc_family_is_spanalloc(struct kunit *test)
 	u32 *z = kzalloc(64, GFP_KERNEL);
 	u64 *arr = kcalloc(10, sizeof(u64), GFP_KERNEL);
 	void *n = kzalloc_node(300, GFP_KERNEL, NUMA_NO_NODE);
-	char *d;
+	char *d, *r;
 	int i;
 
 	KUNIT_ASSERT_TRUE(test, a && z && arr && n);
@@ -39,8 +39,9 @@ static void kmalloc_family_is_spanalloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, d);
 	KUNIT_EXPECT_TRUE(test, ours(d));
 	KUNIT_EXPECT_STREQ(test, d, "spanalloc");
-	a = krealloc(a, 5000, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, a);
+	r = krealloc(a, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	a = r;
 	KUNIT_EXPECT_STREQ(test, a, "spanalloc");
 	KUNIT_EXPECT_NULL(test, kmalloc_array(SIZE_MAX / 2, 4, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs + 6);

@@ -173,7 +173,8 @@ static void rcu_delays_page_return(struct kunit *test)
 		struct spanalloc_cache *c = spanalloc_cache_create("t_rcu_pages", 200, 0,
 								   rcu ? SLAB_TYPESAFE_BY_RCU : 0,
 								   obj_ctor);
-		struct sa_span *span;
+		struct sa_span *span, *found;
+		unsigned int left;
 		void *p;
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
@@ -181,15 +182,17 @@ static void rcu_delays_page_return(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		span = sa_span_of(p);
 		spanalloc_cache_free(c, p);
-		sa_cache_drain_all();	/* p back in its span: wholly free, kept empty */
+		sa_cache_drain_all(NULL, NULL);	/* p back in its span, kept empty */
 		rcu_read_lock();
-		KUNIT_EXPECT_EQ(test, sa_central_release_class(span->cls), 0);
+		left = sa_central_release_class(span->cls);
+		found = sa_span_of(p);
+		rcu_read_unlock();
+		KUNIT_EXPECT_EQ(test, left, 0);
 		/* Under RCU the span still maps its pages; without, it is gone. */
 		if (rcu)
-			KUNIT_EXPECT_PTR_EQ(test, sa_span_of(p), span);
+			KUNIT_EXPECT_PTR_EQ(test, found, span);
 		else
-			KUNIT_EXPECT_NULL(test, sa_span_of(p));
-		rcu_read_unlock();
+			KUNIT_EXPECT_NULL(test, found);
 		rcu_barrier();
 		KUNIT_EXPECT_NULL(test, sa_span_of(p));
 		spanalloc_cache_destroy(c);

@@ -3,6 +3,8 @@
 # make lint: the kernel's style gates; exit status non-zero when any finds
 # something. Each gate prints what it found; the last line is the verdict.
 #
+#   layers      scripts/check-layers.py: spanalloc/'s includes and calls go
+#               down the stack only (no cycle)
 #   ShellCheck  (-x) on every tracked *.sh and .ci/run
 #   checkpatch  scripts/checkpatch.pl --strict --no-tree -f from the kernel
 #               tree (linux-source-6.12) on every git-tracked C source and
@@ -69,6 +71,15 @@ if want shellcheck; then
 	gate shellcheck "$(shellcheck --version | sed -n 's/^version: //p'), ${#shs[@]} scripts + .ci/run" "$logs/shellcheck"
 fi
 
+if want layers; then
+	# The levels of spanalloc/ as a one-way stack: no include or call goes
+	# up or sideways (scripts/check-layers.py; its last line is the verdict).
+	python3 scripts/check-layers.py >"$logs/layers.out" 2>&1 ||
+		grep -v '^check-layers:' "$logs/layers.out" >"$logs/layers"
+	touch "$logs/layers"
+	gate layers "$(tail -n1 "$logs/layers.out")" "$logs/layers"
+fi
+
 if want checkpatch; then
 	# FILE_PATH_CHANGES and SPDX_LICENSE_TAG only make sense for patches
 	# against the kernel tree.
@@ -87,6 +98,12 @@ if want checkpatch; then
 		# `volatile sig_atomic_t` for signal flags are not kernel style
 		# mistakes; every other check applies.
 		[[ "$f" == tools/* ]] && extra=(--ignore 'CAMELCASE,VOLATILE')
+		# The drop-in header redefines the kernel's own macros with their
+		# own shapes: KMEM_CACHE(s) names the struct type three times and
+		# kfree_rcu(p, field) takes a member name, exactly as slab.h and
+		# rcupdate.h do. Every other check applies to it.
+		[[ "$f" == include/spanalloc_slab.h ]] &&
+			extra=(--ignore 'MACRO_ARG_REUSE,MACRO_ARG_PRECEDENCE')
 		"$ksrc/scripts/checkpatch.pl" "${cp_opts[@]}" "${extra[@]}" -f "$f" >"$logs/cp.tmp" 2>&1 ||
 			{ echo "== $f"; cat "$logs/cp.tmp"; } >>"$logs/checkpatch"
 	done

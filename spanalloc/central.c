@@ -29,6 +29,8 @@
 #include <linux/random.h>
 #include <linux/log2.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
 
 static unsigned int keep_empty_spans = 1;
 module_param(keep_empty_spans, uint, 0644);
@@ -37,6 +39,12 @@ MODULE_PARM_DESC(keep_empty_spans,
 
 unsigned long sa_freelist_random __read_mostly;
 unsigned long sa_free_random __read_mostly;
+
+/* Dynamic classes (typed caches with spans of their own: kcache.c). */
+struct sa_dyn_class sa_dyn_classes[SA_NR_DYN] = {
+	[0 ... SA_NR_DYN - 1] = { .ci = { .batch = SA_DYN_BATCH } },
+};
+EXPORT_SYMBOL_IF_KUNIT(sa_dyn_classes);
 
 /**
  * struct sa_central - one class's central list
@@ -48,6 +56,7 @@ unsigned long sa_free_random __read_mostly;
  * @lost_objs: objects dropped with a corrupted free list (not handed out
  *	again while their span lives)
  * @corruptions: corrupted links found
+ * @refused: objects refused by span_may_take() (double frees caught here)
  * @lock_count: times @lock was taken
  */
 struct sa_central {
@@ -58,6 +67,7 @@ struct sa_central {
 	u64 inuse_objs;
 	u64 lost_objs;
 	u64 corruptions;
+	u64 refused;
 	u64 lock_count;
 } ____cacheline_aligned_in_smp;
 
@@ -72,6 +82,7 @@ static void central_lock(struct sa_central *c, unsigned long *flags)
 
 static void span_move(struct sa_central *c, struct sa_span *span, int to)
 {
+	lockdep_assert_held(&c->lock);
 	if (span->list_state != SA_LIST_NONE) {
 		list_del(&span->link);
 		c->nr[span->list_state]--;
@@ -90,9 +101,26 @@ static void span_move(struct sa_central *c, struct sa_span *span, int to)
 static void span_detach(struct sa_central *c, struct sa_span *span,
 			struct list_head *release)
 {
+	lockdep_assert_held(&c->lock);
 	span_move(c, span, SA_LIST_NONE);
 	c->free_objs -= span->nfree;
 	list_add(&span->link, release);
+}
+
+/* What the levels above registered for each class's spans. */
+static const struct sa_span_ops *sa_span_ops[SA_NR_CACHED];
+
+/**
+ * sa_central_set_ops() - register what a level above needs of a class's spans
+ * @cls: the class
+ * @ops: the hooks, or NULL
+ *
+ * Set before the class has a span (at load, when debug mode changes on an
+ * empty heap, when a typed cache takes a dynamic class).
+ */
+void sa_central_set_ops(unsigned int cls, const struct sa_span_ops *ops)
+{
+	WRITE_ONCE(sa_span_ops[cls], ops);
 }
 
 static void span_free_rcu(struct rcu_head *head)
@@ -101,20 +129,29 @@ static void span_free_rcu(struct rcu_head *head)
 }
 
 /*
- * Give detached spans back to the page heap. No spanalloc lock held. The
- * spans of a SLAB_TYPESAFE_BY_RCU class go after a grace period: a reader
- * that found an object under rcu_read_lock() may still look at it.
+ * Give one span back to the page heap: its class's fini hook first; after
+ * an RCU grace period when the class asks for it (SLAB_TYPESAFE_BY_RCU: a
+ * reader that found an object under rcu_read_lock() may still look at it).
+ * No spanalloc lock held.
  */
+static void span_release(struct sa_span *span)
+{
+	const struct sa_span_ops *ops = READ_ONCE(sa_span_ops[span->cls]);
+
+	if (ops && ops->fini)
+		ops->fini(span);
+	if (ops && ops->rcu)
+		call_rcu(&span->rcu, span_free_rcu);
+	else
+		sa_heap_free_span(span);
+}
+
 static void release_spans(struct list_head *release)
 {
 	struct sa_span *span, *tmp;
 
-	list_for_each_entry_safe(span, tmp, release, link) {
-		if (span->cls >= SA_CLASS_DYN0 && sa_dyn_class(span->cls)->rcu)
-			call_rcu(&span->rcu, span_free_rcu);
-		else
-			sa_heap_free_span(span);
-	}
+	list_for_each_entry_safe(span, tmp, release, link)
+		span_release(span);
 }
 
 /*
@@ -193,6 +230,7 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 {
 	const struct sa_class *ci = sa_class_info(cls);
 	unsigned int order = cls == SA_CLASS_TINY ? ci->span_order : span_order_for(ci, nspans);
+	const struct sa_span_ops *ops;
 	struct sa_span *span;
 
 	span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
@@ -205,18 +243,9 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	span->cls = cls;
 	span->objs = (PAGE_SIZE << order) / ci->size;
 	span->nfree = span->objs;
-	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_POISON) &&
-	    cls < SA_NR_CLASSES)
-		memset(span->base, SA_POISON_FREE, PAGE_SIZE << order);
-	if (cls >= SA_CLASS_DYN0 && sa_dyn_class(cls)->ctor) {
-		void (*ctor)(void *obj) = sa_dyn_class(cls)->ctor;
-		unsigned int i;
-
-		/* Like SLUB: every object of a new span is constructed once. */
-		for (i = 0; i < span->objs; i++)
-			ctor(span->base + (size_t)i * ci->size);
-	}
-	if (cls == SA_CLASS_TINY && sa_tiny_span_init(span, sa_meta_gfp(gfp))) {
+	/* Tiny state, debug poison, constructors: the class's init hook. */
+	ops = READ_ONCE(sa_span_ops[cls]);
+	if (ops && ops->init && ops->init(span, sa_meta_gfp(gfp))) {
 		sa_heap_free_span(span);
 		return NULL;
 	}
@@ -303,8 +332,9 @@ static bool span_may_take(struct sa_span *span, const struct sa_class *ci, void 
  *
  * Spans that become wholly free beyond keep_empty_spans go back to the
  * page heap. An object its span cannot take (span_may_take()) is refused:
- * counted in bad_frees (and taken off the frees it was counted in), WARNed
- * once, left alone. Context: any, with no spanalloc lock held.
+ * counted in the class's refused counter (memstats moves it from frees to
+ * bad_frees), WARNed once, left alone. Context: any, with no spanalloc
+ * lock held.
  */
 void sa_central_return(unsigned int cls, void **objs, int nr)
 {
@@ -323,6 +353,7 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		if (WARN_ON_ONCE(!span || span->cls != cls))
 			continue;
 		if (unlikely(!span_may_take(span, ci, obj))) {
+			c->refused++;
 			bad++;
 			continue;
 		}
@@ -343,9 +374,9 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	release_spans(&release);
-	if (unlikely(bad))
-		sa_bad_free_late(cls, bad, "%d double free(s) of %u-byte objects caught late\n",
-				 bad, ci->size);
+	WARN_ONCE(bad && READ_ONCE(sa_report_bad_frees),
+		  "spanalloc: %d double free(s) of %u-byte objects caught at their span\n",
+		  bad, ci->size);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_return);
 
@@ -419,6 +450,7 @@ void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
 	st->inuse_objs = c->inuse_objs;
 	st->lost_objs = c->lost_objs;
 	st->corruptions = c->corruptions;
+	st->refused = c->refused;
 	st->lock_count = c->lock_count;
 	spin_unlock_irqrestore(&c->lock, flags);
 }
@@ -461,7 +493,7 @@ void sa_central_exit(void)
 		for (l = SA_LIST_PARTIAL; l <= SA_LIST_EMPTY; l++) {
 			list_for_each_entry_safe(span, tmp, &c->lists[l], link) {
 				list_del(&span->link);
-				sa_heap_free_span(span);
+				span_release(span);
 			}
 		}
 	}

@@ -17,9 +17,10 @@
  * off too on PREEMPT_RT), which keeps every fast path on this CPU out, and
  * move the tid on with each change. No other lock is taken under it and it
  * is taken under none: the central lists are always called with it
- * dropped, objects in hand. A drain flushes each CPU from a work item on
- * that CPU (never by IPI), one stack at a time. On !RT all of it works in
- * hardirq context; RT allows no allocator calls there.
+ * dropped, objects in hand. A drain (main.c) flushes each CPU from a work
+ * item on that CPU (never by IPI) with sa_cache_flush(), one stack at a
+ * time. On !RT all of it works in hardirq context; RT allows no allocator
+ * calls there.
  *
  * What it asks of the level below (central.c): sa_central_fetch() and
  * sa_central_return() of up to a batch of objects at a time.
@@ -30,11 +31,13 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/workqueue.h>
 #include <linux/mm.h>
 #include <linux/log2.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
 #include "cpu_cache.h"
 #include <trace/events/spanalloc.h>
 
@@ -51,7 +54,6 @@ struct sa_cpu __percpu *sa_cpus;
 EXPORT_SYMBOL_IF_KUNIT(sa_cpus);
 unsigned long sa_tid_step;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
-static int sa_cpuhp_state;
 
 /**
  * sa_cache_refill_alloc() - slow path of sa_cache_alloc(): fetch a batch,
@@ -117,6 +119,7 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
 {
 	unsigned int count = sa_ct_count(cc->ct);
 
+	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
 	memcpy(out, cc->objs, n * sizeof(void *));
 	memmove(cc->objs, cc->objs + n, (count - n) * sizeof(void *));
 	sa_cc_set_count(cc, count - n);
@@ -130,6 +133,7 @@ static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osiz
 static bool cc_has_room(struct sa_cpu *c, struct sa_cc *cc, unsigned int count,
 			unsigned int osize)
 {
+	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
 	return count < cc->cap && c->cached_bytes + osize <= sa_cache_limit();
 }
 
@@ -285,30 +289,23 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
 	return count;
 }
 
-/*
- * Return everything @cpu's cache holds, a class at a time: the objects
- * leave the stack under sa_cc_lock() (when @cpu is the running CPU) and go
- * to the central list after it is dropped, so no other lock nests in it.
- * Interrupts are off only while one stack is emptied.
+/**
+ * sa_cache_flush() - return everything a CPU's cache holds
+ * @cpu: the CPU: the running one (from its work item), or a dead one
+ * @local: @cpu is the running CPU, with migration off (take sa_cc_lock())
+ *
+ * A class at a time: the objects leave the stack under sa_cc_lock() and go
+ * to the central list after it is dropped, so no other lock nests in it and
+ * interrupts are off only while one stack is emptied. The order against
+ * the tiny allocator's own flush is the caller's (main.c).
+ * Context: process context or a CPU hotplug callback.
  */
-static void cache_flush(int cpu, bool local)
+void sa_cache_flush(int cpu, bool local)
 {
 	void *objs[2 * SA_MAX_BATCH];
 	unsigned long flags = 0;
-	struct sa_cpu *c;
+	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 	unsigned int cls, n;
-	void *block;
-
-	if (local)
-		sa_cc_lock(flags);
-	c = per_cpu_ptr(sa_cpus, cpu);
-	block = sa_tiny_detach(c);
-	if (block)
-		c->stats.cls_frees[SA_CLASS_TINY]++;
-	if (local)
-		sa_cc_unlock(flags);
-	if (block)
-		sa_central_return(SA_CLASS_TINY, &block, 1);
 
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		if (!sa_ct_count(READ_ONCE(c->cc[cls].ct)))
@@ -328,47 +325,44 @@ static void cache_flush(int cpu, bool local)
 static DEFINE_MUTEX(sa_drain_mutex);
 static DEFINE_PER_CPU(struct work_struct, sa_drain_work);
 static struct workqueue_struct *sa_drain_wq;
+/* What the drain in progress runs on each CPU before its cache's flush. */
+static void (*sa_drain_first)(int cpu, bool local);
+static bool (*sa_drain_first_holds)(int cpu);
 
-/* The drain's work on one CPU: flush the cache of the CPU it runs on. */
 static void drain_work_fn(struct work_struct *work)
 {
 	/* Runs on its CPU unless that went offline meanwhile: stay put. */
 	migrate_disable();
-	cache_flush(smp_processor_id(), true);
+	if (sa_drain_first)
+		sa_drain_first(smp_processor_id(), true);
+	sa_cache_flush(smp_processor_id(), true);
 	migrate_enable();
 }
 
-/* Does @cpu's cache hold anything? Racy; a drain is a snapshot anyway. */
-static bool cpu_has_cache(int cpu)
-{
-	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
-
-	return READ_ONCE(c->cached_bytes) || READ_ONCE(c->tiny_block);
-}
-
 /**
- * sa_cache_drain_all() - flush the cache of every online CPU
+ * sa_cache_drain_all() - flush every online CPU's cache
+ * @first: run on each CPU first, by the level above (main.c: the tiny
+ *	block, so a block with no live object lands in the cache), or NULL
+ * @first_holds: does a CPU hold anything for @first (racy), or NULL
  *
- * Like SLUB's flush_all(): a work item on each CPU whose cache holds
- * something, on a WQ_MEM_RECLAIM workqueue, then waits for them. No IPI,
- * and interrupts are off only while one stack changes hands. Drains are
- * serialised; a drain that finds another one running waits for it. Takes
- * no CPU hotplug lock (shrinkers may run under it): a CPU that goes
- * offline meanwhile is flushed by the hotplug callback.
- *
+ * Like SLUB's flush_all(): a work item on each CPU holding something, on a
+ * WQ_MEM_RECLAIM workqueue, then a wait for them; no IPI, and no CPU
+ * hotplug lock (shrinkers may run under it): a CPU that goes offline
+ * meanwhile is flushed by the hotplug callback. Drains are serialised.
  * Context: process context, may sleep.
  */
-void sa_cache_drain_all(void)
+void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(int cpu))
 {
 	int cpu;
 
 	might_sleep();
 	mutex_lock(&sa_drain_mutex);
+	sa_drain_first = first;
+	sa_drain_first_holds = first_holds;
 	for_each_online_cpu(cpu) {
-		struct work_struct *w = per_cpu_ptr(&sa_drain_work, cpu);
-
-		if (cpu_has_cache(cpu))
-			queue_work_on(cpu, sa_drain_wq, w);
+		if (READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cached_bytes) ||
+		    (first_holds && first_holds(cpu)))
+			queue_work_on(cpu, sa_drain_wq, per_cpu_ptr(&sa_drain_work, cpu));
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&sa_drain_work, cpu));
@@ -424,13 +418,6 @@ const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cac
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
 
-/* CPU hotplug: a dead CPU's cache goes back to the central lists. */
-static int sa_cpu_dead(unsigned int cpu)
-{
-	cache_flush(cpu, false);
-	return 0;
-}
-
 /**
  * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves
  *
@@ -457,7 +444,7 @@ static void free_slots(void)
 int sa_cpu_cache_init(void)
 {
 	unsigned int cls, total = 0;
-	int cpu, ret;
+	int cpu;
 
 	sa_cpus = alloc_percpu(struct sa_cpu);
 	if (!sa_cpus)
@@ -493,11 +480,6 @@ int sa_cpu_cache_init(void)
 			slots += c->cc[cls].cap;
 		}
 	}
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "spanalloc:dead",
-					NULL, sa_cpu_dead);
-	if (ret < 0)
-		goto fail;
-	sa_cpuhp_state = ret;
 	return 0;
 fail:
 	free_slots();
@@ -506,11 +488,9 @@ fail:
 	return -ENOMEM;
 }
 
-/* At unload: flush every cache, then free them. */
+/* At unload, after every cache was flushed (main.c): free the stacks. */
 void sa_cpu_cache_exit(void)
 {
-	cpuhp_remove_state_nocalls(sa_cpuhp_state);
-	sa_cache_drain_all();
 	destroy_workqueue(sa_drain_wq);
 	free_slots();
 }

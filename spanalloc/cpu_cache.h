@@ -33,6 +33,158 @@
 #define _SPANALLOC_CPU_CACHE_H
 
 #include "internal.h"
+#include "page_heap.h"
+
+/* Per-CPU caches (cpu_cache.c). */
+#define SA_SIZE_BUCKETS		24
+
+/**
+ * sa_size_bucket() - histogram bucket of a requested size
+ * @size: bytes, at least 1
+ *
+ * Bucket 0 is 1..8 bytes, bucket b holds (4 << b, 8 << b]; the last one
+ * everything above.
+ *
+ * Return: the bucket.
+ */
+static inline unsigned int sa_size_bucket(size_t size)
+{
+	unsigned int b;
+
+	if (size <= 8)
+		return 0;
+	b = fls64(size - 1) - 3;
+	return min(b, SA_SIZE_BUCKETS - 1U);
+}
+
+/**
+ * struct sa_cpu_stats - counters kept per CPU, written only by their CPU
+ * @tiny_allocs: tiny objects allocated
+ * @tiny_frees: tiny objects freed
+ * @large_allocs: large objects allocated
+ * @large_frees: large objects freed
+ * @large_bytes: change of the bytes of live large objects made on this CPU
+ *	(may be negative)
+ * @bad_frees: frees refused
+ * @refused_allocs: requests refused for their gfp (zone modifiers)
+ * @passthrough_frees: frees of the kernel's memory handed on to it
+ * @rcu_frees: objects given to spanalloc_free_rcu()
+ * @rcu_batches: batches of them sent to call_rcu()
+ * @rcu_fallbacks: objects sent one by one (no batch page could be had)
+ * @corruptions: damage found by the debug checks (poison, red zone)
+ * @shrinks: times the shrinker gave memory back
+ * @refills: batches fetched from central lists (each also served one
+ *	allocation; every other small allocation was a fast-path hit)
+ * @flushes: batches returned to central lists
+ * @bulk_fetched: objects spanalloc_alloc_bulk() took straight from central
+ *	lists
+ * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
+ * @cls_frees: per class, objects freed
+ * @cls_req: per class, bytes requested by the callers
+ * @sizes: histogram of requested sizes, see sa_size_bucket()
+ *
+ * Totals (mallocs, heap_alloc...) are derived from these when read, so the
+ * fast path bumps only the per-class counters.
+ */
+struct sa_cpu_stats {
+	u64 tiny_allocs, tiny_frees, large_allocs, large_frees;
+	s64 large_bytes;
+	u64 bad_frees, refused_allocs, corruptions, shrinks;
+	u64 passthrough_frees, rcu_frees, rcu_batches, rcu_fallbacks;
+	u64 refills, flushes, bulk_fetched;
+	u64 cls_mallocs[SA_NR_CACHED];
+	u64 cls_frees[SA_NR_CACHED];
+	u64 cls_req[SA_NR_CACHED];
+	u64 sizes[SA_SIZE_BUCKETS];
+};
+
+/**
+ * struct sa_cc - one class's stack of free objects in one CPU's cache
+ * @ct: objects on the stack (bits 0..14), a busy flag (bit 15) and a
+ *	transaction id above them, unique to the CPU and moved on by every
+ *	change, so a fast path interrupted by another user of the stack fails
+ *	its cmpxchg and retries (SLUB's tid, for a stack). Busy is set while a
+ *	task writes the slot it claimed for a push: interrupts on the CPU then
+ *	leave the stack alone and use the central list directly.
+ * @objs: the stack, top at count - 1
+ * @cap: capacity of @objs
+ * @want: objects the next refill fetches: starts at 2 and doubles with each
+ *	refill up to the class's batch (slow start: a class this CPU barely
+ *	uses does not hold a whole batch); back to 2 when the cache is drained
+ */
+struct sa_cc {
+	unsigned long ct;
+	void **objs;
+	u16 cap;
+	u16 want;
+};
+
+#define SA_CT_COUNT	0x7fffUL
+#define SA_CT_BUSY	0x8000UL
+#define SA_CT_LOW	0xffffUL	/* count and busy: the bits below the tid */
+/* Added to @ct by each change: roundup_pow_of_two(nr_cpu_ids) << 16. */
+extern unsigned long sa_tid_step;
+
+static inline unsigned int sa_ct_count(unsigned long ct)
+{
+	return ct & SA_CT_COUNT;
+}
+
+static inline bool sa_ct_busy(unsigned long ct)
+{
+	return ct & SA_CT_BUSY;
+}
+
+/*
+ * Slow paths, local lock held and the stack not busy: set a stack's count
+ * and move its tid on.
+ */
+static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
+{
+	WRITE_ONCE(cc->ct, ((cc->ct & ~SA_CT_LOW) + sa_tid_step) | n);
+}
+
+/**
+ * struct sa_cpu - a CPU's cache, Go's mcache
+ * @lock: local lock (irq-off on !RT) taken by the slow paths and the tiny
+ *	allocator; the fast path runs with preemption off and this_cpu
+ *	operations (see cpu_cache.h)
+ * @cached_bytes: bytes of objects held in @cc
+ * @cc: per class stacks
+ * @stats: counters of this CPU
+ */
+struct sa_cpu {
+	local_lock_t lock;
+	u64 cached_bytes;
+	struct sa_cc cc[SA_NR_CACHED];
+	struct sa_cpu_stats stats;
+};
+
+extern struct sa_cpu __percpu *sa_cpus;
+extern unsigned int sa_cpu_cache_kib;
+int sa_cpu_cache_init(void);
+void sa_cpu_cache_exit(void);
+void sa_cache_flush(int cpu, bool local);
+void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(int cpu));
+unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
+				 gfp_t gfp);
+void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr);
+unsigned int sa_cache_count(int cpu, unsigned int cls);
+unsigned int sa_cache_cap(unsigned int cls);
+size_t sa_cache_metadata_bytes(void);
+void sa_cpu_cache_free(void);
+const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
+
+/*
+ * A refused free: counted, and reported with a WARN (once per call site and
+ * load) unless report_bad_frees is off (KUnit cases that provoke them).
+ */
+#define sa_bad_free(fmt, ...)						\
+	do {								\
+		this_cpu_inc(sa_cpus->stats.bad_frees);			\
+		WARN_ONCE(READ_ONCE(sa_report_bad_frees),		\
+			  "spanalloc: " fmt, ##__VA_ARGS__);		\
+	} while (0)
 
 #define sa_cc_lock(flags)					\
 	do {							\

@@ -24,7 +24,8 @@
  * counter; the allocator state is left intact.
  *
  * Locking: none; it works on one object owned by the caller. It is off the
- * fast path entirely unless enabled (a static key).
+ * fast path entirely unless enabled (a static key). New spans are poisoned
+ * through the span hook it registers with the central lists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +33,9 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include "internal.h"
+#include "central.h"
+#include "cpu_cache.h"
+#include "debug.h"
 
 static unsigned int debug;
 module_param(debug, uint, 0444);
@@ -179,42 +183,43 @@ size_t sa_debug_usable(const void *p, unsigned int cls)
 	return t & ~TRAILER_TAG_MASK;
 }
 
+/* New spans of the size classes are born poisoned (the span hook). */
+static int poison_span(struct sa_span *span, gfp_t gfp)
+{
+	memset(span->base, SA_POISON_FREE, (size_t)span->npages << PAGE_SHIFT);
+	return 0;
+}
+
+static const struct sa_span_ops poison_ops = {
+	.init = poison_span,
+};
+
 /**
- * sa_debug_set() - switch debug checks on or off on an empty heap
+ * sa_debug_enable() - set the debug flags (on a heap with no object live)
  * @flags: SA_DEBUG_* flags
  *
- * The red zone changes object layout, so it can only change when no object
- * is live and every cache is drained (the KUnit debug suite uses this; the
- * module parameter sets it at load).
- * Context: process context.
- * Return: 0, or -EBUSY if objects are live.
+ * main.c's sa_api_debug_set() drains and checks the heap first.
  */
-int sa_debug_set(unsigned int flags)
+void sa_debug_enable(unsigned int flags)
 {
-	struct spanalloc_memstats ms;
+	unsigned int cls;
 
-	spanalloc_drain();
-	spanalloc_read_memstats(&ms);
-	if (ms.live_objects)
-		return -EBUSY;
 	sa_debug_flags = flags;
+	for (cls = 1; cls < SA_NR_CLASSES; cls++)
+		sa_central_set_ops(cls, flags & SA_DEBUG_POISON ? &poison_ops : NULL);
 	if (flags)
 		static_branch_enable(&sa_debug_key);
 	else
 		static_branch_disable(&sa_debug_key);
-	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(sa_debug_set);
 
 void sa_debug_init(void)
 {
 	if (debug & ~(SA_DEBUG_POISON | SA_DEBUG_REDZONE))
 		pr_warn("debug=%#x: unknown flags ignored\n", debug);
-	sa_debug_flags = debug & (SA_DEBUG_POISON | SA_DEBUG_REDZONE);
-	if (sa_debug_flags) {
-		static_branch_enable(&sa_debug_key);
+	sa_debug_enable(debug & (SA_DEBUG_POISON | SA_DEBUG_REDZONE));
+	if (sa_debug_flags)
 		pr_info("debug checks on: %s%s\n",
 			sa_debug_flags & SA_DEBUG_POISON ? "poison " : "",
 			sa_debug_flags & SA_DEBUG_REDZONE ? "redzone" : "");
-	}
 }

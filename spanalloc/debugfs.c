@@ -25,6 +25,11 @@
 #include <linux/cpumask.h>
 #include <linux/kstrtox.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
+#include "cpu_cache.h"
+#include "kcache.h"
+#include "debugfs.h"
 
 static struct dentry *sa_dir;
 

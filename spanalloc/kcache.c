@@ -15,8 +15,9 @@
  *     a link where its fields were), rounded up to the alignment. New spans
  *     of the class run the constructor on every object (SLUB's rule: once
  *     per object, not per allocation); spans of an RCU class go back to the
- *     page heap after a grace period (central.c) while objects are reused
- *     at once.
+ *     page heap after a grace period while objects are reused at once. Both
+ *     are span hooks (struct sa_span_ops) registered with the central
+ *     lists.
  * init_on_alloc does not zero objects of a cache with a constructor or
  * RCU, init_on_free does not wipe them (SLUB's rules); __GFP_ZERO zeroes
  * them, and with a constructor is a caller error that WARNs once.
@@ -44,12 +45,10 @@
 #include <linux/cache.h>
 #include <kunit/visibility.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
 #include "cpu_cache.h"
-
-struct sa_dyn_class sa_dyn_classes[SA_NR_DYN] = {
-	[0 ... SA_NR_DYN - 1] = { .ci = { .batch = SA_DYN_BATCH } },
-};
-EXPORT_SYMBOL_IF_KUNIT(sa_dyn_classes);
+#include "kcache.h"
 
 /**
  * struct sa_kcache_pcpu - a cache's counters on one CPU
@@ -85,8 +84,32 @@ struct spanalloc_cache {
 
 static DEFINE_MUTEX(sa_kcache_mutex);
 static LIST_HEAD(sa_kcaches);
-/* Dynamic classes in use, or kept for a destroyed cache's leftovers. */
+/*
+ * Dynamic classes in use, or kept for a destroyed cache's leftovers. The
+ * table itself lives with the class table everything shares (central.c).
+ */
 static DECLARE_BITMAP(sa_dyn_used, SA_NR_DYN);
+
+/* A new span of a cache's own class: every object constructed, once. */
+static int kcache_span_init(struct sa_span *span, gfp_t gfp)
+{
+	const struct sa_dyn_class *dc = sa_dyn_class(span->cls);
+	unsigned int i;
+
+	if (dc->ctor)
+		for (i = 0; i < span->objs; i++)
+			dc->ctor(span->base + (size_t)i * dc->ci.size);
+	return 0;
+}
+
+static const struct sa_span_ops kcache_span_ops = {
+	.init = kcache_span_init,
+};
+
+static const struct sa_span_ops kcache_rcu_span_ops = {
+	.init = kcache_span_init,
+	.rcu = true,
+};
 
 /* The slot's geometry, as mksizeclasses.py would give a generated class. */
 static void dyn_class_setup(struct sa_dyn_class *dc, unsigned int slot)
@@ -125,6 +148,7 @@ static int dyn_class_get(struct spanalloc_cache *c)
 	dc->ctor = c->ctor;
 	dc->rcu = c->flags & SLAB_TYPESAFE_BY_RCU;
 	WRITE_ONCE(dc->owner, c);
+	sa_central_set_ops(SA_CLASS_DYN0 + i, dc->rcu ? &kcache_rcu_span_ops : &kcache_span_ops);
 	set_bit(i, sa_dyn_used);
 	c->cls = SA_CLASS_DYN0 + i;
 	c->own = true;
@@ -257,14 +281,16 @@ void spanalloc_cache_destroy(struct spanalloc_cache *c)
 		WRITE_ONCE(sa_dyn_class(c->cls)->owner, NULL);
 		if (c->flags & SLAB_TYPESAFE_BY_RCU)
 			rcu_barrier();
-		sa_cache_drain_all();
+		sa_cache_drain_all(NULL, NULL);
 		left = sa_central_release_class(c->cls);
 		if (c->flags & SLAB_TYPESAFE_BY_RCU)
 			rcu_barrier();	/* the spans just released */
 		mutex_lock(&sa_kcache_mutex);
 		/* A class with spans left keeps its slot (and constructor). */
-		if (!left && !live)
+		if (!left && !live) {
+			sa_central_set_ops(c->cls, NULL);
 			clear_bit(c->cls - SA_CLASS_DYN0, sa_dyn_used);
+		}
 		mutex_unlock(&sa_kcache_mutex);
 	}
 	free_percpu(c->pcpu);

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * main.c - spanalloc's public API and module glue.
+ * main.c - spanalloc's public API.
  *
  * What it does: routes each request to its level: 1..SPANALLOC_MAX_SMALL_SIZE
  * bytes to a size class through the per-CPU caches (cpu_cache.c), tiny
  * requests to tiny.c, larger ones to whole pages from the page heap
  * (page_heap.c) or, beyond a chunk, straight from alloc_pages. A free finds
  * its span from the address alone. It applies the kernel's init_on_alloc /
- * init_on_free settings as SLUB does, sums the per-CPU counters into
- * struct spanalloc_memstats, and loads and unloads the whole allocator.
+ * init_on_free settings as SLUB does, sums the levels' counters into
+ * struct spanalloc_memstats, and owns the drain: the order in which a
+ * CPU's tiny block and cache are flushed (work items, CPU hotplug).
  *
  * Locking: none of its own; it takes no lock while calling a level.
  */
@@ -20,16 +21,18 @@
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "central.h"
 #include "cpu_cache.h"
+#include "tiny.h"
+#include "debug.h"
+#include "kcache.h"
+#include "main.h"
 
-#define CREATE_TRACE_POINTS
 #include <trace/events/spanalloc.h>
-
-static unsigned int chunk_order = 9;
-module_param(chunk_order, uint, 0444);
-MODULE_PARM_DESC(chunk_order,
-		 "Page order of the chunks the page heap takes from the kernel (default 9 = 2 MiB)");
 
 bool sa_report_bad_frees = true;
 module_param_named(report_bad_frees, sa_report_bad_frees, bool, 0644);
@@ -559,7 +562,6 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	}
 	ms->large_bytes = large_bytes;
 	ms->heap_alloc += large_bytes;
-	ms->live_objects = ms->mallocs - ms->frees;
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_central_stats cs;
 
@@ -567,7 +569,13 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 		ms->central_free_bytes += cs.free_objs * sa_class_size(cls);
 		ms->corruptions += cs.corruptions;	/* free-list links */
 		ms->lost_objects += cs.lost_objs;
+		/* Counted as frees by a CPU cache, refused at their span. */
+		ms->bad_frees += cs.refused;
+		ms->heap_alloc += cs.refused * sa_class_size(cls);
+		if (cls != SA_CLASS_TINY)
+			ms->frees -= cs.refused;
 	}
+	ms->live_objects = ms->mallocs - ms->frees;
 	sa_heap_read_stats(&hs);
 	ms->heap_sys = hs.sys;
 	ms->heap_idle = hs.idle;
@@ -576,6 +584,59 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	ms->metadata_bytes = hs.metadata + sa_cache_metadata_bytes();
 }
 EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
+
+/*
+ * Flushing CPUs: the one place that knows the order, a CPU's open tiny
+ * block first (a block with no live object then lands in the CPU cache),
+ * then the cache: for a drain (work items run by cpu_cache.c) and for a
+ * CPU that went offline.
+ */
+static int sa_cpuhp_state;
+
+static int sa_cpu_dead(unsigned int cpu)
+{
+	sa_tiny_flush(cpu, false);
+	sa_cache_flush(cpu, false);
+	return 0;
+}
+
+/**
+ * sa_api_flush() - flush every CPU's tiny block and cache, then give every
+ * class's empty spans to the page heap
+ *
+ * The drain sequence, for spanalloc_drain(), the shrinker and the
+ * scavenger; the page heap's free pieces are the caller's to release.
+ * Context: process context, may sleep.
+ */
+void sa_api_flush(void)
+{
+	sa_cache_drain_all(sa_tiny_flush, sa_tiny_holds_block);
+	sa_central_release_empty();
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_api_flush);
+
+/**
+ * sa_api_debug_set() - switch debug checks on or off on an empty heap
+ * @flags: SA_DEBUG_* flags
+ *
+ * The red zone changes object layout, so it can only change when no object
+ * is live and every cache is drained (the KUnit debug suite uses this; the
+ * module parameter sets it at load).
+ * Context: process context.
+ * Return: 0, or -EBUSY if objects are live.
+ */
+int sa_api_debug_set(unsigned int flags)
+{
+	struct spanalloc_memstats ms;
+
+	spanalloc_drain();
+	spanalloc_read_memstats(&ms);
+	if (ms.live_objects)
+		return -EBUSY;
+	sa_debug_enable(flags);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_api_debug_set);
 
 /**
  * spanalloc_drain() - give every free page back to the kernel
@@ -589,9 +650,7 @@ EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
 void spanalloc_drain(void)
 {
 	might_sleep();
-	sa_rcu_free_flush();
-	sa_cache_drain_all();
-	sa_central_release_empty();
+	sa_api_flush();
 	sa_heap_release_free(0, 0);
 }
 EXPORT_SYMBOL_GPL(spanalloc_drain);
@@ -620,8 +679,10 @@ void *sa_object_start(const void *p)
 	return span->base + (size_t)((u64)off * ci->div_mul >> 32) * ci->size;
 }
 
-/* At unload: say what clients left behind. */
-static void report_leaks(void)
+/**
+ * sa_api_report_leaks() - at unload: say what clients left behind
+ */
+void sa_api_report_leaks(void)
 {
 	const struct sa_cpu_stats *st;
 	struct spanalloc_memstats ms;
@@ -651,60 +712,37 @@ static void report_leaks(void)
 		tiny, large);
 }
 
-static int __init spanalloc_init(void)
+/**
+ * sa_api_init() - the API's own state: the CPU hotplug callback
+ *
+ * Return: 0, or a negative errno.
+ */
+int sa_api_init(void)
 {
 	int ret;
 
-	if (chunk_order < SA_MAX_SPAN_ORDER || chunk_order > MAX_PAGE_ORDER) {
-		pr_err("chunk_order=%u must be in %u..%u\n", chunk_order,
-		       SA_MAX_SPAN_ORDER, MAX_PAGE_ORDER);
-		return -EINVAL;
-	}
-	sa_chunk_order = chunk_order;
-	ret = sa_heap_init();
-	if (ret)
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "spanalloc:dead",
+					NULL, sa_cpu_dead);
+	if (ret < 0)
 		return ret;
-	sa_central_init();
-	sa_debug_init();
-	ret = sa_cpu_cache_init();
-	if (ret) {
-		sa_heap_exit();
-		return ret;
-	}
-	sa_rcu_free_init();
-	ret = sa_reclaim_init();
-	if (ret) {
-		sa_cpu_cache_exit();
-		sa_central_exit();
-		sa_heap_exit();
-		sa_cpu_cache_free();
-		return ret;
-	}
-	sa_debugfs_init();
-	pr_info("%u size classes up to %u bytes, %lu KiB chunks, %u KiB per CPU cache\n",
-		SA_NR_CLASSES - 1, SPANALLOC_MAX_SMALL_SIZE,
-		(PAGE_SIZE << sa_chunk_order) >> 10, sa_cpu_cache_kib);
+	sa_cpuhp_state = ret;
 	return 0;
 }
 
-static void __exit spanalloc_exit(void)
+/**
+ * sa_api_free_large() - free a large object's span (leftovers at unload)
+ * @span: a large or direct span
+ */
+void sa_api_free_large(struct sa_span *span)
 {
-	sa_debugfs_exit();
-	sa_rcu_free_exit();
-	sa_reclaim_exit();
-	sa_kcache_exit();
-	sa_cpu_cache_exit();
-	rcu_barrier();	/* spans of SLAB_TYPESAFE_BY_RCU classes the flush released */
-	report_leaks();
-	sa_heap_free_all_large(large_free);
-	sa_central_exit();
-	sa_heap_exit();
-	sa_cpu_cache_free();
+	large_free(span);
 }
 
-module_init(spanalloc_init);
-module_exit(spanalloc_exit);
-MODULE_LICENSE("GPL");
-MODULE_AUTHOR("spanalloc developers");
-MODULE_DESCRIPTION("Go/TCMalloc-style allocator: per-CPU caches, central lists, buddy page heap");
-MODULE_VERSION(SPANALLOC_VERSION);
+/**
+ * sa_api_exit() - at unload: flush every CPU, then drop the API's state
+ */
+void sa_api_exit(void)
+{
+	cpuhp_remove_state_nocalls(sa_cpuhp_state);
+	sa_api_flush();
+}

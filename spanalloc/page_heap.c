@@ -49,6 +49,7 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include "internal.h"
+#include "page_heap.h"
 #include <trace/events/spanalloc.h>
 
 #define SA_FREE_NONE	0xff
@@ -113,6 +114,7 @@ static void block_push(struct sa_chunk *ch, unsigned int idx, unsigned int order
 {
 	struct sa_free_block *b = chunk_page_addr(ch, idx);
 
+	lockdep_assert_held(&sa_heap_lock);
 	ch->free_order[idx] = order;
 	list_add(&b->link, &sa_free_lists[order]);
 	sa_free_blocks[order]++;
@@ -122,6 +124,7 @@ static void block_unlink(struct sa_chunk *ch, unsigned int idx)
 {
 	struct sa_free_block *b = chunk_page_addr(ch, idx);
 
+	lockdep_assert_held(&sa_heap_lock);
 	sa_free_blocks[ch->free_order[idx]]--;
 	ch->free_order[idx] = SA_FREE_NONE;
 	list_del(&b->link);
@@ -559,7 +562,6 @@ void sa_heap_free_span(struct sa_span *span)
 		list_del(&span->link);
 	}
 	heap_unlock(flags);
-	kfree(span->tiny_state);
 	kmem_cache_free(sa_span_cache, span);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_free_span);

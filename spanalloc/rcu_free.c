@@ -32,6 +32,10 @@
 #include <linux/mm.h>
 #include <kunit/visibility.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "cpu_cache.h"
+#include "main.h"
+#include "rcu_free.h"
 
 /* Longest a pointer waits in an open batch before the batch goes to RCU. */
 #define SA_RCU_DELAY	(HZ / 50)

@@ -16,20 +16,31 @@
  *     free chunk beyond the reserve, so memory freed after a burst is back
  *     with the kernel within two periods.
  *
- * Locking: none of its own; it calls the levels' own drain functions from
- * process context (a workqueue, or the reclaiming task).
+ * Locking: it calls the levels' own drain functions from process context
+ * (a workqueue, or the reclaiming task). sa_scavenger_lock orders the
+ * scavenge_ms parameter's "is the scavenger on? then queue it now" against
+ * the unload turning it off: sysfs lets a write of the parameter run until
+ * the module's files are removed, which is after the module's exit function
+ * returned, so a write that saw the scavenger on must have queued the work
+ * before sa_reclaim_exit() cancels it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/jiffies.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "cpu_cache.h"
+#include "main.h"
+#include "reclaim.h"
 
 static unsigned int scavenge_ms = 1000;
 static unsigned int scavenge_reserve_kib;
 static struct shrinker *sa_shrinker;
-static bool sa_scavenger_on;
+static DEFINE_MUTEX(sa_scavenger_lock);
+static bool sa_scavenger_on;	/* sa_scavenger_lock */
 static bool sa_scavenger_paused;
 static struct delayed_work sa_scavenge_work;
 static u64 sa_last_ops;
@@ -42,10 +53,17 @@ static int scavenge_ms_set(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_uint(val, kp);
 
-	/* Apply a new period now (the work re-arms itself with it). */
-	if (!ret && READ_ONCE(sa_scavenger_on))
+	if (ret)
+		return ret;
+	/*
+	 * Apply a new period now (the work re-arms itself with it); never
+	 * once sa_reclaim_exit() has turned the scavenger off.
+	 */
+	mutex_lock(&sa_scavenger_lock);
+	if (sa_scavenger_on)
 		mod_delayed_work(system_wq, &sa_scavenge_work, 0);
-	return ret;
+	mutex_unlock(&sa_scavenger_lock);
+	return 0;
 }
 
 static const struct kernel_param_ops scavenge_ms_ops = {
@@ -89,8 +107,7 @@ static unsigned long sa_scan(struct shrinker *s, struct shrink_control *sc)
 	 */
 	if (time_after(jiffies, last + SA_FLUSH_INTERVAL) &&
 	    try_cmpxchg(&sa_last_flush, &last, jiffies)) {
-		sa_cache_drain_all();
-		sa_central_release_empty();
+		sa_api_flush();
 		this_cpu_inc(sa_cpus->stats.shrinks);
 	}
 	released = sa_heap_release_free(0, 0) >> PAGE_SHIFT;
@@ -123,8 +140,7 @@ static void sa_scavenge(struct work_struct *work)
 		 * Quiet for a whole period: what the caches and free chunks
 		 * hold has been idle that long too.
 		 */
-		sa_cache_drain_all();
-		sa_central_release_empty();
+		sa_api_flush();
 		sa_heap_release_free(keep, 0);
 	} else {
 		sa_heap_release_free(keep, msecs_to_jiffies(period));
@@ -139,7 +155,9 @@ again:
  * what the caches and the heap hold)
  * @pause: true to hold it off, false to let it run again
  *
- * Context: process context; waits for a running pass to finish.
+ * Context: process context; waits for a running pass to finish. It queues
+ * no new pass (flush_delayed_work() only runs a pending one now), and its
+ * callers hold a reference on the module, so it cannot race with the unload.
  */
 void sa_scavenger_pause(bool pause)
 {
@@ -155,14 +173,22 @@ int sa_reclaim_init(void)
 	sa_shrinker = sa_shrinker_create(sa_count, sa_scan);
 	if (!sa_shrinker)
 		return -ENOMEM;
-	WRITE_ONCE(sa_scavenger_on, true);
+	mutex_lock(&sa_scavenger_lock);
+	sa_scavenger_on = true;
 	schedule_delayed_work(&sa_scavenge_work, msecs_to_jiffies(scavenge_ms ?: 1000));
+	mutex_unlock(&sa_scavenger_lock);
 	return 0;
 }
 
 void sa_reclaim_exit(void)
 {
-	WRITE_ONCE(sa_scavenger_on, false);
+	/*
+	 * Off under the lock: a scavenge_ms write that got in first has
+	 * queued the work (cancelled below); any later one sees it off.
+	 */
+	mutex_lock(&sa_scavenger_lock);
+	sa_scavenger_on = false;
+	mutex_unlock(&sa_scavenger_lock);
 	sa_shrinker_destroy(sa_shrinker);
 	cancel_delayed_work_sync(&sa_scavenge_work);
 }

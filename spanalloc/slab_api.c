@@ -24,6 +24,8 @@
 #include <linux/overflow.h>
 #include <linux/vmalloc.h>
 #include "internal.h"
+#include "page_heap.h"
+#include "cpu_cache.h"
 
 static inline bool owned(const void *p)
 {

@@ -26,13 +26,16 @@
  * in-place realloc are therefore zero, whatever init_on_alloc says, and
  * init_on_free holds for tiny objects.
  *
- * Locking: the open block and its cursor belong to the CPU's cache and are
- * guarded by its local lock; only that CPU sets start bits and the end. Any
- * CPU may free, so references change with atomic operations (the one place
- * spanalloc uses them per object: a tiny object is shared by design).
+ * Locking: each CPU's open block and cursor (struct sa_tiny_cpu) are
+ * guarded by that CPU's tiny_lock, a local lock taken like sa_cc_lock()
+ * (irqs off; preemption off too on PREEMPT_RT); only that CPU sets start
+ * bits and the end. Nothing else is taken under it. Any CPU may free, so
+ * references change with atomic operations (the one place spanalloc uses
+ * them per object: a tiny object is shared by design).
  *
- * What it asks of the level below (cpu_cache.c): 16-byte blocks of class
- * SA_CLASS_TINY through sa_cache_alloc()/sa_cache_free().
+ * What it asks of the level below (cpu_cache.c, central.c): 16-byte blocks
+ * of class SA_CLASS_TINY through sa_cache_alloc()/sa_cache_free(), and the
+ * span hooks (sa_central_set_ops()) that give each tiny span its state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,7 +43,10 @@
 #include <linux/bitops.h>
 #include <linux/mm.h>
 #include "internal.h"
+#include "page_heap.h"
 #include "cpu_cache.h"
+#include "central.h"
+#include "tiny.h"
 
 #define TINY_END_SHIFT	16
 #define TINY_REF_SHIFT	24
@@ -66,40 +72,115 @@ static atomic_t *block_state(struct sa_span *span, const void *p, unsigned int *
 }
 
 /**
- * sa_tiny_span_init() - give a new tiny span its per-block state
- * @span: span of class SA_CLASS_TINY
- * @gfp: allocation flags
- *
- * Return: 0, or -ENOMEM.
+ * struct sa_tiny_cpu - a CPU's open tiny block
+ * @lock: local lock, see the top of the file
+ * @block: the open block, or NULL
+ * @off: next free byte offset in @block
  */
-int sa_tiny_span_init(struct sa_span *span, gfp_t gfp)
+struct sa_tiny_cpu {
+	local_lock_t lock;
+	void *block;
+	unsigned int off;
+};
+
+static DEFINE_PER_CPU(struct sa_tiny_cpu, sa_tiny_cpus) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+#define tiny_lock(flags)					\
+	do {							\
+		local_lock_irqsave(&sa_tiny_cpus.lock, flags);	\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_disable();			\
+	} while (0)
+
+#define tiny_unlock(flags)					\
+	do {							\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_enable();			\
+		local_unlock_irqrestore(&sa_tiny_cpus.lock, flags); \
+	} while (0)
+
+/* A new tiny span gets its per-block state; it goes with the span. */
+static int tiny_span_init(struct sa_span *span, gfp_t gfp)
 {
 	span->tiny_state = kcalloc(sa_class_objs(SA_CLASS_TINY), sizeof(atomic_t), gfp);
 	return span->tiny_state ? 0 : -ENOMEM;
 }
 
-/**
- * sa_tiny_detach() - close a CPU's open tiny block
- * @c: the CPU's cache; its local lock is held or the CPU is dead
- *
+static void tiny_span_fini(struct sa_span *span)
+{
+	kfree(span->tiny_state);
+	span->tiny_state = NULL;
+}
+
+static const struct sa_span_ops tiny_span_ops = {
+	.init = tiny_span_init,
+	.fini = tiny_span_fini,
+};
+
+/*
+ * Close @tc's open block. tiny_lock held, or @tc's CPU is dead.
  * Return: the block if no sub-object in it is live any more (the caller
  * gives it back to its class), else NULL.
  */
-void *sa_tiny_detach(struct sa_cpu *c)
+static void *tiny_detach(struct sa_tiny_cpu *tc)
 {
-	void *block = c->tiny_block;
+	void *block = tc->block;
 	unsigned int off;
 	atomic_t *st;
 	int delta;
 
 	if (!block)
 		return NULL;
-	c->tiny_block = NULL;
+	tc->block = NULL;
 	st = block_state(sa_span_of(block), block, &off);
-	delta = ((SA_TINY_BLOCK - c->tiny_off) << TINY_END_SHIFT) - TINY_REF;
+	delta = ((SA_TINY_BLOCK - tc->off) << TINY_END_SHIFT) - TINY_REF;
 	if (atomic_add_return(delta, st) >> TINY_REF_SHIFT)
 		return NULL;
 	return block;
+}
+
+/**
+ * sa_tiny_flush() - close a CPU's open tiny block
+ * @cpu: the CPU: the running one (its work item), or a dead one
+ * @local: @cpu is the running CPU (take its tiny_lock)
+ *
+ * A block with no live sub-object goes back to its class through this
+ * CPU's cache (so a cache flush that follows returns it too).
+ * Context: process context or a CPU hotplug callback.
+ */
+void sa_tiny_flush(int cpu, bool local)
+{
+	unsigned long flags = 0;
+	void *block;
+
+	if (local)
+		tiny_lock(flags);
+	block = tiny_detach(per_cpu_ptr(&sa_tiny_cpus, cpu));
+	if (local)
+		tiny_unlock(flags);
+	if (block)
+		sa_cache_free(SA_CLASS_TINY, block);
+}
+
+/**
+ * sa_tiny_holds_block() - does @cpu have an open tiny block? (racy)
+ * @cpu: the CPU
+ *
+ * Return: true if it has one.
+ */
+bool sa_tiny_holds_block(int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&sa_tiny_cpus, cpu)->block);
+}
+
+/**
+ * sa_tiny_init() - register the tiny spans' hooks
+ */
+void sa_tiny_init(void)
+{
+	sa_central_set_ops(SA_CLASS_TINY, &tiny_span_ops);
 }
 
 /**
@@ -113,26 +194,26 @@ void *sa_tiny_detach(struct sa_cpu *c)
 void *sa_tiny_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int align = min(size & -size, (size_t)8);
+	struct sa_tiny_cpu *tc;
 	void *block, *closed, *p;
 	unsigned long flags;
-	struct sa_cpu *c;
 	unsigned int off, boff;
 	atomic_t *st;
 
-	sa_cc_lock(flags);
-	c = this_cpu_ptr(sa_cpus);
-	block = c->tiny_block;
-	off = ALIGN(c->tiny_off, align);
+	tiny_lock(flags);
+	tc = this_cpu_ptr(&sa_tiny_cpus);
+	block = tc->block;
+	off = ALIGN(tc->off, align);
 	if (block && off + size <= SA_TINY_BLOCK) {
 		st = block_state(sa_span_of(block), block, &boff);
 		atomic_add(TINY_REF + BIT(off) +
-			   ((off + size - c->tiny_off) << TINY_END_SHIFT), st);
-		c->tiny_off = off + size;
-		c->stats.tiny_allocs++;
-		sa_cc_unlock(flags);
+			   ((off + size - tc->off) << TINY_END_SHIFT), st);
+		tc->off = off + size;
+		tiny_unlock(flags);
+		this_cpu_inc(sa_cpus->stats.tiny_allocs);
 		return block + off;
 	}
-	sa_cc_unlock(flags);
+	tiny_unlock(flags);
 
 	/* Open a new block: one reference for the CPU, one for the object. */
 	block = sa_cache_alloc(SA_CLASS_TINY, SA_TINY_BLOCK, gfp);
@@ -143,13 +224,13 @@ void *sa_tiny_alloc(size_t size, gfp_t gfp)
 	atomic_set(st, 2 * TINY_REF + (size << TINY_END_SHIFT) + BIT(0));
 	p = block;
 
-	sa_cc_lock(flags);
-	c = this_cpu_ptr(sa_cpus);
-	closed = sa_tiny_detach(c);
-	c->tiny_block = block;
-	c->tiny_off = size;
-	c->stats.tiny_allocs++;
-	sa_cc_unlock(flags);
+	tiny_lock(flags);
+	tc = this_cpu_ptr(&sa_tiny_cpus);
+	closed = tiny_detach(tc);
+	tc->block = block;
+	tc->off = size;
+	tiny_unlock(flags);
+	this_cpu_inc(sa_cpus->stats.tiny_allocs);
 	if (closed)
 		sa_cache_free(SA_CLASS_TINY, closed);
 	return p;

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * debug.h - debug mode (debug.c, module parameter debug=): poison, red
+ * zones and trailer tags on the size classes' objects.
+ *
+ * Provides: the checks main.c runs on handout and takeback, and the span
+ * hook that poisons a new span. Requires: central.h (span hooks).
+ * Locks: none.
+ */
+#ifndef _SPANALLOC_DEBUG_H
+#define _SPANALLOC_DEBUG_H
+
+#include "internal.h"
+
+#include <linux/jump_label.h>
+
+#define SA_DEBUG_POISON		BIT(0)
+#define SA_DEBUG_REDZONE	BIT(1)
+#define SA_POISON_FREE		0x6b
+#define SA_REDZONE		0xbb
+#define SA_DEBUG_EXTRA		16	/* red zone (at least 8) + trailer */
+DECLARE_STATIC_KEY_FALSE(sa_debug_key);
+extern unsigned int sa_debug_flags;
+void sa_debug_init(void);
+void sa_debug_enable(unsigned int flags);
+unsigned int sa_debug_class(size_t size);
+void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp);
+bool sa_debug_on_free(void *p, unsigned int cls);
+size_t sa_debug_usable(const void *p, unsigned int cls);
+
+#endif /* _SPANALLOC_DEBUG_H */
