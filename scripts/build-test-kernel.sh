@@ -23,6 +23,16 @@ if [[ -f "$out/.built" ]]; then
 	exit 0
 fi
 
+# One build of a configuration at a time: a second caller (a concurrent
+# vm.sh) waits for the first and then finds it built.
+mkdir -p "$(dirname "$out")"
+exec 7>"$out.lock"
+flock 7
+if [[ -f "$out/.built" ]]; then
+	sa_log "cached: $out (built while waiting)"
+	exit 0
+fi
+
 if [[ ! -f "$src/.extracted" ]]; then
 	sa_log "extracting $tarball ($srcver)"
 	rm -rf "$src" "$src.tmp"
