@@ -15,10 +15,11 @@
 #   scripts/realmod.sh [--kernel stock] [--fs minix] bench [ROUNDS]
 #       ROUNDS (default 4; 2 with BENCH_QUICK=1) timed runs per module in
 #       one boot, interleaved (A B B A): spanalloc's build against the
-#       kernel's own module (SLUB, Debian's minix.ko); each run is mount,
-#       fsload -D -c (FILES=1000 DIRS=50 MAXSIZE=16384 unless set; 300 files
-#       with BENCH_QUICK=1), umount; writes
-#       bench/results/realmod-<fs>-<kernel>.json and prints the ratio
+#       kernel's own module (SLUB, Debian's minix.ko) and the same build
+#       with an empty header (SLUB: only the allocator differs); each run is
+#       mount, fsload -D -c (FILES=500 DIRS=50 MAXSIZE=16384 unless set; 200
+#       files with BENCH_QUICK=1), umount; writes
+#       bench/results/realmod-<fs>-<kernel>.json and prints the ratios
 #
 # Environment:
 #   FILES=3000 DIRS=100   fsload's files and directories per tree (check)
@@ -54,7 +55,7 @@ action="${1:-check}"
 if [[ "$action" == bench ]]; then
 	quick=0
 	[[ -n "${BENCH_QUICK:-}" && "${BENCH_QUICK}" != 0 ]] && quick=1
-	files="${FILES:-$([[ $quick == 1 ]] && echo 300 || echo 1000)}" dirs="${DIRS:-50}"
+	files="${FILES:-$([[ $quick == 1 ]] && echo 200 || echo 500)}" dirs="${DIRS:-50}"
 	maxsize="${MAXSIZE:-16384}"
 else
 	files="${FILES:-3000}" dirs="${DIRS:-100}" maxsize="${MAXSIZE:-131072}"
@@ -324,12 +325,26 @@ do_bench() {
 	make_image "$fs" "$img"
 	vm_opts "$fs" "$img"
 	[[ " ${opts[*]} " == *":/root/slub/"* ]] || sa_die "no module of the kernel's own to compare with"
+	# The control: the same sources and build, with the empty stand-in
+	# header, i.e. on SLUB (REALMOD_BENCH_OWN=0 leaves it out).
+	if [[ "${REALMOD_BENCH_OWN:-1}" == 1 ]]; then
+		local own="$rm_cache/build/$kid/$fs-ownslub"
+		mkdir -p "$own" "$rm_cache/standin"
+		printf '/* empty stand-in for include/spanalloc_slab.h: the module uses SLUB */\n' \
+			> "$rm_cache/standin/spanalloc_slab.h"
+		rsync -rlpD --checksum --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+			"$(prepare_src "$fs")/" "$own/"
+		make -C "$kdir" M="$own" SPANALLOC_SLAB_H="$rm_cache/standin/spanalloc_slab.h" \
+			-j"$SA_JOBS" modules >"$own/.build.log" 2>&1 ||
+			{ tail -n 20 "$own/.build.log"; sa_die "the SLUB build of $fs failed"; }
+		opts+=(--file "$own/$fs.ko:/root/ownslub/$fs.ko")
+	fi
 	log="$SA_CACHE/logs/realmod-bench-$fs-$kid.log"
-	sa_log "bench: $fs on $kid, spanalloc $rev, $rounds rounds x 2 modules, $files files per run"
+	sa_log "bench: $fs on $kid, spanalloc $rev, $rounds rounds, $files files per run"
 	st=0
 	"$SA_ROOT/scripts/vm.sh" "${opts[@]}" --timeout 3000 --quiet --log "$log" -- \
 		"FILES=$files DIRS=$dirs MAXSIZE=$maxsize sh /root/fs.sh bench $fs $rounds" > "$log.out" 2>&1 || st=$?
-	grep -a '^REALMOD-BENCH \|^realmod-.*: \(FAIL\|memstats\|caches\)' "$log" || true
+	grep -a '^REALMOD-BENCH \|^realmod-.*: \(FAIL\|memstats\|caches\|.*phases\)' "$log" || true
 	if [[ $st -ne 0 ]]; then
 		tail -n 3 "$log.out"
 		sa_die "bench boot failed (vm.sh exit $st, log $log)"
@@ -339,27 +354,47 @@ do_bench() {
 	python3 - "$log" "$out" "$fs" "$kver" "$rev" "$smp" "$files" "$dirs" "$maxsize" <<'EOF'
 import json, re, statistics, sys, datetime, subprocess, os
 log, out, fs, kver, rev, smp, files, dirs, maxsize = sys.argv[1:]
-runs = {"spanalloc": [], "slub": []}
+runs = {}
+phases = {}
+cpu = {}
 for line in open(log, errors="replace"):
     m = re.match(r"REALMOD-BENCH fs=(\S+) impl=(\S+) round=(\d+) ns=(\d+)", line)
     if m:
-        runs[m.group(2)].append(int(m.group(4)) / 1e9)
-if not runs["spanalloc"] or len(runs["spanalloc"]) != len(runs["slub"]):
+        runs.setdefault(m.group(2), []).append(int(m.group(4)) / 1e9)
+    m = re.match(r"realmod-\S+: (\S+): fsload: cpu \(s\): user (\S+) sys (\S+)", line)
+    if m:
+        cpu.setdefault(m.group(1), []).append(float(m.group(3)))
+    m = re.match(r"realmod-\S+: (\S+): fsload: phases \(s\):(.*)", line)
+    if m:
+        p = m.group(2).split()
+        phases.setdefault(m.group(1), []).append({p[i] + "#" + str(i // 2): float(p[i + 1]) for i in range(0, len(p), 2)})
+if not runs.get("spanalloc") or len(runs["spanalloc"]) != len(runs.get("slub", [])):
     sys.exit("realmod bench: incomplete runs in " + log)
 med = {k: statistics.median(v) for k, v in runs.items()}
 mins = {k: min(v) for k, v in runs.items()}
 qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 res = {"fs": fs, "kernel": kver, "spanalloc_rev": rev, "vcpus": int(smp), "files": int(files),
-       "dirs": 2 * int(dirs), "maxsize": int(maxsize), "seconds": runs,
-       "host_loadavg_after": os.getloadavg()[0], "median": med, "min": mins,
+       "dirs": 2 * int(dirs), "maxsize": int(maxsize), "seconds": runs, "phases": phases,
+       "fsload_sys_seconds": cpu,
+       "host_loadavg_after": os.getloadavg()[0],
+       "median": med, "min": mins,
        "ratio_median": med["spanalloc"] / med["slub"], "ratio_min": mins["spanalloc"] / mins["slub"],
        "qemu": qemu, "date": datetime.date.today().isoformat(),
-       "what": "mount + fsload -D -c (create, verify, drop caches, rename, rewrite, link, unlink, rmdir, verify, remove all) + umount, per run; spanalloc's build of the module vs the kernel's own (SLUB), interleaved A B B A"}
+       "what": "mount + fsload -D -c (create, verify, drop caches, rename, rewrite, link, unlink, rmdir, verify, remove all) + umount, per run; spanalloc = the module built with spanalloc_slab.h, slub = the kernel's own module, ownslub = the same build with an empty header (SLUB); interleaved, odd rounds in that order, even rounds reversed"}
+if "ownslub" in runs:
+    res["ratio_median_vs_ownslub"] = med["spanalloc"] / med["ownslub"]
+    res["ratio_min_vs_ownslub"] = mins["spanalloc"] / mins["ownslub"]
 json.dump(res, open(out, "w"), indent=1)
+names = {"spanalloc": "spanalloc", "slub": "SLUB (the kernel's own module)", "ownslub": "SLUB (our build, empty header)"}
 print(f"realmod bench: {fs} on {kver}, {len(runs['slub'])} runs each, {smp} vCPUs, {files} files of at most {maxsize} bytes per run")
-print(f"  spanalloc: median {med['spanalloc']:.2f} s, min {mins['spanalloc']:.2f} s  ({' '.join(f'{x:.2f}' for x in runs['spanalloc'])})")
-print(f"  SLUB:      median {med['slub']:.2f} s, min {mins['slub']:.2f} s  ({' '.join(f'{x:.2f}' for x in runs['slub'])})")
-print(f"  spanalloc/SLUB: {res['ratio_median']:.3f} (medians), {res['ratio_min']:.3f} (fastest runs); {out}")
+for k in runs:
+    print(f"  {names.get(k, k):32s} median {med[k]:7.2f} s, min {mins[k]:7.2f} s  ({' '.join(f'{x:.2f}' for x in runs[k])})")
+for k in cpu:
+    print(f"  {names.get(k, k):32s} fsload's system time: median {statistics.median(cpu[k]):6.2f} s ({' '.join(f'{x:.2f}' for x in cpu[k])})")
+print(f"  spanalloc/SLUB (kernel's module): {res['ratio_median']:.3f} (medians), {res['ratio_min']:.3f} (fastest runs)")
+if "ownslub" in runs:
+    print(f"  spanalloc/SLUB (same build):      {res['ratio_median_vs_ownslub']:.3f} (medians), {res['ratio_min_vs_ownslub']:.3f} (fastest runs)")
+print(f"  {out}")
 EOF
 }
 

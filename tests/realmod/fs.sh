@@ -6,7 +6,8 @@
 #
 #   sh fs.sh check FS     the workload with checks (below)
 #   sh fs.sh bench FS N   N interleaved timed runs per module, spanalloc's
-#                         build against the kernel's own module (SLUB)
+#                         build against the kernel's own module (SLUB) and,
+#                         with /root/ownslub/FS.ko, our build on SLUB
 #
 # Files (scripts/realmod.sh puts them there with vm.sh --file):
 #   /root/FS.img          the image, made on the host (mkfs.minix / mke2fs)
@@ -124,22 +125,36 @@ loaded "$fs" || fail "$fs.ko is not loaded (vm.sh --ext)"
 
 if [ "$mode" = bench ]; then
 	[ -n "$slub_kos" ] || fail "bench needs the kernel's own module in /root/slub"
-	# A B B A: each round runs both, the order alternates.
+	# spanalloc = our build with the header, slub = the kernel's own module,
+	# ownslub (if /root/ownslub/FS.ko is there) = our build with an empty
+	# header: the same build on SLUB, so the allocator is the only change.
+	impls="spanalloc slub"
+	[ -f "/root/ownslub/$fs.ko" ] && impls="spanalloc slub ownslub"
+	# Odd rounds in that order, even rounds reversed: A B B A ...
+	rev_impls=""
+	for impl in $impls; do rev_impls="$impl $rev_impls"; done
 	r=1
 	while [ $r -le "$rounds" ]; do
-		if [ $((r % 2)) -eq 1 ]; then order="spanalloc slub"; else order="slub spanalloc"; fi
+		if [ $((r % 2)) -eq 1 ]; then order="$impls"; else order="$rev_impls"; fi
 		for impl in $order; do
-			if [ "$impl" = spanalloc ]; then load_sa; else load_slub; fi
+			case "$impl" in
+			spanalloc) load_sa ;;
+			slub) load_slub ;;
+			ownslub)
+				unload_fs
+				/sbin/sa-insmod "/root/ownslub/$fs.ko" || fail "insmod /root/ownslub/$fs.ko"
+				;;
+			esac
 			sync
 			echo 3 > /proc/sys/vm/drop_caches
 			t0=$($fsload -T)
 			do_mount
-			out=$($fsload -q -D -c -f "$FILES" -d "$DIRS" -m "$MAXSIZE" -s "$r" "$mnt/b") ||
+			out=$($fsload -q -v -D -c -f "$FILES" -d "$DIRS" -m "$MAXSIZE" -s "$r" "$mnt/b") ||
 				fail "fsload ($impl, round $r): $out"
 			do_umount
 			t1=$($fsload -T)
 			echo "REALMOD-BENCH fs=$fs impl=$impl round=$r ns=$((t1 - t0))"
-			say "$out"
+			echo "$out" | sed "s/^/$tag: $impl: /"
 		done
 		r=$((r + 1))
 	done

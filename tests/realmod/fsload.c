@@ -4,7 +4,7 @@
  * wrote. Built static on the host (scripts/realmod.sh), run in the busybox
  * guest on a mounted minix or ext2 image by the scripts in tests/realmod/.
  *
- *   fsload [-f FILES] [-d DIRS] [-s SEED] [-m MAXSIZE] [-D] [-c] [-q] DIR
+ *   fsload [-f FILES] [-d DIRS] [-s SEED] [-m MAXSIZE] [-D] [-c] [-q] [-v] DIR
  *   fsload -T        print CLOCK_MONOTONIC in nanoseconds (busybox has no %N)
  *
  * Phases, in DIR (created if missing):
@@ -28,8 +28,9 @@
  * filler, so a misplaced block names where it came from, and the image
  * compresses well enough to leave the guest through the console.
  *
- * Prints one summary line "fsload: ..." and exits 0, or 1 after the first
- * errors (each printed as "fsload: ERROR: ...").
+ * Prints one summary line "fsload: ..." (-v: also the seconds each phase
+ * took and the process's user and system CPU time) and exits 0, or 1 after the first errors (each printed
+ * as "fsload: ERROR: ...").
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +60,7 @@ struct file {
 static const char *root;
 static unsigned int nfiles = 3000, ndirs = 100, maxsize = 128 * 1024;
 static uint64_t seed = 1;
-static int errors, quiet;
+static int errors, quiet, verbose;
 static struct file *files;
 static unsigned char *buf, *want;
 static uint64_t bytes_written, bytes_read, verified;
@@ -276,9 +278,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static char phases[512];
+static uint64_t phase_t;
+
+/* -v: the seconds since the previous phase ended, under NAME */
+static void phase(const char *name)
+{
+	uint64_t t = now_ns();
+	size_t n = strlen(phases);
+
+	snprintf(phases + n, sizeof(phases) - n, " %s %.2f", name, (t - phase_t) / 1e9);
+	phase_t = t;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: fsload [-f FILES] [-d DIRS] [-s SEED] [-m MAXSIZE] [-D] [-c] [-q] DIR\n"
+	fprintf(stderr, "usage: fsload [-f FILES] [-d DIRS] [-s SEED] [-m MAXSIZE] [-D] [-c] [-q] [-v] DIR\n"
 		"       fsload -T\n");
 	exit(2);
 }
@@ -292,7 +307,7 @@ int main(int argc, char **argv)
 	char path[256], path2[256];
 	long entries = 0;
 
-	while ((opt = getopt(argc, argv, "f:d:s:m:DcqT")) != -1) {
+	while ((opt = getopt(argc, argv, "f:d:s:m:DcqvT")) != -1) {
 		switch (opt) {
 		case 'f': nfiles = strtoul(optarg, NULL, 0); break;
 		case 'd': ndirs = strtoul(optarg, NULL, 0); break;
@@ -301,6 +316,7 @@ int main(int argc, char **argv)
 		case 'D': drop = 1; break;
 		case 'c': clean = 1; break;
 		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
 		case 'T': printf("%" PRIu64 "\n", now_ns()); return 0;
 		default: usage();
 		}
@@ -315,6 +331,7 @@ int main(int argc, char **argv)
 	if (!files || !buf || !want)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	phase_t = t0;
 
 	/* mkdir */
 	do_mkdir(root);
@@ -324,6 +341,7 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/d%03u/s", root, d);
 		do_mkdir(path);
 	}
+	phase("mkdir");
 
 	/* create */
 	for (i = 0; i < nfiles; i++) {
@@ -345,10 +363,14 @@ int main(int argc, char **argv)
 		if (close(fd))
 			error("close %s: %s", path, strerror(errno));
 	}
+	phase("create");
 	verify_all("create");
+	phase("verify");
 	if (drop) {
 		drop_caches();
+		phase("drop");
 		verify_all("after drop_caches");
+		phase("verify");
 	}
 
 	/* rename: every 3rd file to another directory, some into subdirs */
@@ -366,6 +388,7 @@ int main(int argc, char **argv)
 			error("rename %s %s: %s", path, path2, strerror(errno));
 		renamed++;
 	}
+	phase("rename");
 
 	/* rewrite: truncate shorter, then new content past the cut */
 	for (i = 1; i < nfiles; i += 5) {
@@ -394,6 +417,7 @@ int main(int argc, char **argv)
 		close(fd);
 		rewritten++;
 	}
+	phase("rewrite");
 
 	/* link: a second name, then drop the first */
 	for (i = 3; i < nfiles; i += 7) {
@@ -410,6 +434,7 @@ int main(int argc, char **argv)
 			error("unlink %s: %s", path, strerror(errno));
 		linked++;
 	}
+	phase("link");
 
 	/* unlink every 4th file */
 	for (i = 2; i < nfiles; i += 4) {
@@ -423,6 +448,7 @@ int main(int argc, char **argv)
 		f->alive = 0;
 		unlinked++;
 	}
+	phase("unlink");
 
 	/* rmdir: move the files of every 2nd subdirectory up, remove it */
 	for (i = 0; i < nfiles; i++) {
@@ -442,9 +468,12 @@ int main(int argc, char **argv)
 			error("rmdir %s: %s", path, strerror(errno));
 		rmdirs++;
 	}
+	phase("rmdir");
 
-	if (drop)
+	if (drop) {
 		drop_caches();
+		phase("drop");
+	}
 	verify_all("final");
 	for (i = 0; i < nfiles; i++)
 		alive += files[i].alive;
@@ -461,6 +490,7 @@ int main(int argc, char **argv)
 	if (entries != (long)alive + (long)(ndirs - rmdirs))
 		error("directories hold %ld entries, expected %u files + %u subdirectories",
 		      entries, alive, ndirs - rmdirs);
+	phase("verify");
 
 	if (clean) {
 		for (i = 0; i < nfiles; i++) {
@@ -482,11 +512,21 @@ int main(int argc, char **argv)
 		}
 		if (rmdir(root))
 			error("rmdir %s: %s", root, strerror(errno));
+		phase("remove");
 	}
 
 	printf("fsload: %s: files %u dirs %u (left %u files, %u dirs%s) renamed %u rewritten %u linked %u unlinked %u rmdir %u; wrote %" PRIu64 " read %" PRIu64 " bytes, verified %" PRIu64 " files, errors %d, %.2f s\n",
 	       root, nfiles, 2 * ndirs, alive, ndir_total, clean ? ", then removed" : "",
 	       renamed, rewritten, linked, unlinked, rmdirs, bytes_written, bytes_read,
 	       verified, errors, (now_ns() - t0) / 1e9);
+	if (verbose) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("fsload: phases (s):%s\n", phases);
+		printf("fsload: cpu (s): user %.2f sys %.2f\n",
+		       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	}
 	return errors ? 1 : 0;
 }
