@@ -6,13 +6,20 @@
 #                     prints the table, then draws the plots.
 #                     BENCH_QUICK=1 for one short boot; see scripts/bench.sh.
 #   make bench-plot   PNG charts of the JSON files in bench/results/ (gnuplot).
+#   make bench-realmod  fs/minix of linux-source-6.12 built with spanalloc_slab.h
+#                     against Debian's own minix.ko (SLUB), same boot, interleaved
+#                     (scripts/realmod.sh bench; bench/results/realmod-minix-stock.json).
 BENCH_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
-.PHONY: bench bench-plot
+.PHONY: bench bench-plot bench-realmod
 
 bench:
 	$(BENCH_TOP)/scripts/bench.sh
 	-$(MAKE) -f $(BENCH_TOP)/bench/bench.mk bench-plot
+	$(MAKE) -f $(BENCH_TOP)/bench/bench.mk bench-realmod
+
+bench-realmod:
+	$(BENCH_TOP)/scripts/realmod.sh --kernel stock --fs minix bench
 
 bench-plot:
 	@command -v gnuplot >/dev/null 2>&1 || { \
