@@ -496,7 +496,7 @@ void sa_cpu_cache_exit(void)
 }
 
 /* Free the per-CPU structures (after the counters were last read). */
-void sa_cpu_cache_free(void)
+void sa_cpu_cache_destroy(void)
 {
 	free_percpu(sa_cpus);
 }

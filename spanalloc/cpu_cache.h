@@ -172,7 +172,7 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr);
 unsigned int sa_cache_count(int cpu, unsigned int cls);
 unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);
-void sa_cpu_cache_free(void);
+void sa_cpu_cache_destroy(void);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
 
 /*

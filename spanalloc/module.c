@@ -80,7 +80,7 @@ out_api:
 out_cache:
 	sa_cpu_cache_exit();
 	sa_central_exit();
-	sa_cpu_cache_free();
+	sa_cpu_cache_destroy();
 out_heap:
 	sa_heap_exit();
 	return ret;
@@ -99,7 +99,7 @@ static void __exit spanalloc_exit(void)
 	sa_heap_free_all_large(sa_api_free_large);
 	sa_central_exit();
 	sa_heap_exit();
-	sa_cpu_cache_free();
+	sa_cpu_cache_destroy();
 }
 
 module_init(spanalloc_init);
