@@ -14,8 +14,8 @@
 #   kernel-doc  scripts/kernel-doc -none -Wall on include/spanalloc.h and the
 #               tracked spanalloc/*.[ch]: no output at all
 #   W=1         spanalloc.ko and the client modules (examples/client,
-#               bench/module, tests/guest/workload, tests/guest/fragment)
-#               built with W=1 against
+#               bench/module, tests/guest/workload, tests/guest/fragment,
+#               tests/guest/unload-race) built with W=1 against
 #               Debian's stock 6.12 headers and the test kernel (which also
 #               builds kunit/*.ko), spanalloc.ko and examples/client against
 #               the stock 6.1 headers: no warning
@@ -165,10 +165,12 @@ if want w1 || want sparse; then
 	# workload uses 6.12's <linux/unaligned.h>); on 6.1 the user-facing
 	# parts: spanalloc.ko and the example client.
 	build "stock-$(sa_stock_version stock)" "$(sa_stock_kdir stock)" C=2 \
-		examples/client bench/module tests/guest/workload tests/guest/fragment
+		examples/client bench/module tests/guest/workload tests/guest/fragment \
+		tests/guest/unload-race
 	build "stock-$(sa_stock_version stock61)" "$(sa_stock_kdir stock61)" W=1 examples/client
 	build "test-$(basename "$(sa_test_kernel_dir)")" "$(sa_test_kernel_dir)" C=2 \
-		examples/client bench/module tests/guest/workload tests/guest/fragment
+		examples/client bench/module tests/guest/workload tests/guest/fragment \
+		tests/guest/unload-race
 	for f in "$logs"/w1-*; do
 		want w1 && gate "W=1/${f##*/w1-}" "no warnings" "$f"
 	done

@@ -17,12 +17,20 @@
  *     with the kernel within two periods.
  *
  * Locking: it calls the levels' own drain functions from process context
- * (a workqueue, or the reclaiming task). sa_scavenger_lock orders the
- * scavenge_ms parameter's "is the scavenger on? then queue it now" against
- * the unload turning it off: sysfs lets a write of the parameter run until
- * the module's files are removed, which is after the module's exit function
- * returned, so a write that saw the scavenger on must have queued the work
- * before sa_reclaim_exit() cancels it.
+ * (a workqueue, or the reclaiming task). sa_scavenger_lock orders every
+ * "is the scavenger on? then queue it" (the scavenge_ms parameter's "run
+ * now", the pass re-arming itself) against the unload turning it off: sysfs
+ * lets a write of the parameter run until the module's files are removed,
+ * which is after the module's exit function returned, so a write that saw
+ * the scavenger on must have queued the work before sa_reclaim_exit()
+ * cancels it, and no later one may queue it.
+ *
+ * The work runs on its own ordered workqueue, not system_wq: on 6.12 a
+ * self-re-arming delayed work that others also mod_delayed_work() on a
+ * per-CPU workqueue was seen running on two CPUs at once (a standalone
+ * module shows it too), and cancel_delayed_work_sync() waits for one of
+ * them only. An ordered workqueue runs one item at a time, and
+ * destroy_workqueue() waits for everything on it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +51,7 @@ static DEFINE_MUTEX(sa_scavenger_lock);
 static bool sa_scavenger_on;	/* sa_scavenger_lock */
 static bool sa_scavenger_paused;
 static struct delayed_work sa_scavenge_work;
+static struct workqueue_struct *sa_scavenge_wq;
 static u64 sa_last_ops;
 static unsigned long sa_last_flush = INITIAL_JIFFIES;
 
@@ -61,7 +70,7 @@ static int scavenge_ms_set(const char *val, const struct kernel_param *kp)
 	 */
 	mutex_lock(&sa_scavenger_lock);
 	if (sa_scavenger_on)
-		mod_delayed_work(system_wq, &sa_scavenge_work, 0);
+		mod_delayed_work(sa_scavenge_wq, &sa_scavenge_work, 0);
 	mutex_unlock(&sa_scavenger_lock);
 	return 0;
 }
@@ -147,7 +156,10 @@ static void sa_scavenge(struct work_struct *work)
 	}
 	sa_last_ops = ops;
 again:
-	schedule_delayed_work(&sa_scavenge_work, msecs_to_jiffies(period));
+	mutex_lock(&sa_scavenger_lock);
+	if (sa_scavenger_on)
+		queue_delayed_work(sa_scavenge_wq, &sa_scavenge_work, msecs_to_jiffies(period));
+	mutex_unlock(&sa_scavenger_lock);
 }
 
 /**
@@ -170,12 +182,18 @@ EXPORT_SYMBOL_IF_KUNIT(sa_scavenger_pause);
 int sa_reclaim_init(void)
 {
 	INIT_DELAYED_WORK(&sa_scavenge_work, sa_scavenge);
-	sa_shrinker = sa_shrinker_create(sa_count, sa_scan);
-	if (!sa_shrinker)
+	sa_scavenge_wq = alloc_ordered_workqueue("spanalloc_scavenge", 0);
+	if (!sa_scavenge_wq)
 		return -ENOMEM;
+	sa_shrinker = sa_shrinker_create(sa_count, sa_scan);
+	if (!sa_shrinker) {
+		destroy_workqueue(sa_scavenge_wq);
+		return -ENOMEM;
+	}
 	mutex_lock(&sa_scavenger_lock);
 	sa_scavenger_on = true;
-	schedule_delayed_work(&sa_scavenge_work, msecs_to_jiffies(scavenge_ms ?: 1000));
+	queue_delayed_work(sa_scavenge_wq, &sa_scavenge_work,
+			   msecs_to_jiffies(scavenge_ms ?: 1000));
 	mutex_unlock(&sa_scavenger_lock);
 	return 0;
 }
@@ -183,12 +201,13 @@ int sa_reclaim_init(void)
 void sa_reclaim_exit(void)
 {
 	/*
-	 * Off under the lock: a scavenge_ms write that got in first has
-	 * queued the work (cancelled below); any later one sees it off.
+	 * Off under the lock: a scavenge_ms write or a pass that got in first
+	 * has queued the work (cancelled below); no later one queues it.
 	 */
 	mutex_lock(&sa_scavenger_lock);
 	sa_scavenger_on = false;
 	mutex_unlock(&sa_scavenger_lock);
 	sa_shrinker_destroy(sa_shrinker);
 	cancel_delayed_work_sync(&sa_scavenge_work);
+	destroy_workqueue(sa_scavenge_wq);
 }
