@@ -25,6 +25,7 @@
 #   FILES=3000 DIRS=100   fsload's files and directories per tree (check)
 #   MAXSIZE=131072        largest file (check)
 #   IMAGE_MB=64           image size
+#   REALMOD_TIMEOUT=3600  vm.sh --timeout of a check boot
 #   REALMOD_SMP=2         vCPUs         REALMOD_STANDIN=1  build against an
 #                                       empty stand-in header (SLUB), e.g.
 #                                       before include/spanalloc_slab.h exists
@@ -45,7 +46,7 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--kernel) kernel="$2"; shift 2 ;;
 	--fs) fslist="$2"; shift 2 ;;
-	-h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) sa_die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -259,7 +260,7 @@ do_check() {
 		log="$SA_CACHE/logs/realmod-$fs-$kid.log"
 		sa_log "$fs on $kid: $files files, $dirs x2 directories per tree, ${image_mb} MiB image"
 		st=0
-		"$SA_ROOT/scripts/vm.sh" "${opts[@]}" --timeout 1800 \
+		"$SA_ROOT/scripts/vm.sh" "${opts[@]}" --timeout "${REALMOD_TIMEOUT:-3600}" \
 			--quiet --log "$log" -- "FILES=$files DIRS=$dirs MAXSIZE=$maxsize EXPORT=1 sh /root/fs.sh check $fs" \
 			> "$log.out" 2>&1 || st=$?
 		grep -a "^realmod-$fs: \|^fsload: " "$log" || true
