@@ -309,16 +309,35 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "f:d:s:m:DcqvT")) != -1) {
 		switch (opt) {
-		case 'f': nfiles = strtoul(optarg, NULL, 0); break;
-		case 'd': ndirs = strtoul(optarg, NULL, 0); break;
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'm': maxsize = strtoul(optarg, NULL, 0); break;
-		case 'D': drop = 1; break;
-		case 'c': clean = 1; break;
-		case 'q': quiet = 1; break;
-		case 'v': verbose = 1; break;
-		case 'T': printf("%" PRIu64 "\n", now_ns()); return 0;
-		default: usage();
+		case 'f':
+			nfiles = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			ndirs = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'm':
+			maxsize = strtoul(optarg, NULL, 0);
+			break;
+		case 'D':
+			drop = 1;
+			break;
+		case 'c':
+			clean = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'T':
+			printf("%" PRIu64 "\n", now_ns());
+			return 0;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc - 1 || !nfiles || !ndirs || ndirs > 1000 || nfiles > 99999)
@@ -404,8 +423,10 @@ int main(int argc, char **argv)
 			error("open %s: %s", path, strerror(errno));
 			continue;
 		}
-		/* keep a prefix (often mid-block, sometimes past the direct
-		 * blocks), then a new generation from there on */
+		/*
+		 * keep a prefix (often mid-block, sometimes past the direct
+		 * blocks), then a new generation from there on
+		 */
 		cut = f->size ? rnd() % f->size : 0;
 		if (ftruncate(fd, cut))
 			error("truncate %s: %s", path, strerror(errno));
@@ -515,7 +536,8 @@ int main(int argc, char **argv)
 		phase("remove");
 	}
 
-	printf("fsload: %s: files %u dirs %u (left %u files, %u dirs%s) renamed %u rewritten %u linked %u unlinked %u rmdir %u; wrote %" PRIu64 " read %" PRIu64 " bytes, verified %" PRIu64 " files, errors %d, %.2f s\n",
+	printf("fsload: %s: files %u dirs %u (left %u files, %u dirs%s) renamed %u rewritten %u linked %u unlinked %u rmdir %u; "
+	       "wrote %" PRIu64 " read %" PRIu64 " bytes, verified %" PRIu64 " files, errors %d, %.2f s\n",
 	       root, nfiles, 2 * ndirs, alive, ndir_total, clean ? ", then removed" : "",
 	       renamed, rewritten, linked, unlinked, rmdirs, bytes_written, bytes_read,
 	       verified, errors, (now_ns() - t0) / 1e9);
