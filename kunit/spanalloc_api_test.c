@@ -13,20 +13,61 @@
 #include <linux/random.h>
 #include <linux/delay.h>
 #include "sa_test.h"
+#include "sa_fault.h"
+
+/*
+ * The size classes as scripts/mksizeclasses.py generates them (its table,
+ * copied here on purpose): the API is checked against the generator, not
+ * against the allocator's own lookup. Regenerating the classes means
+ * updating this list.
+ */
+static const unsigned int gen_class_sizes[] = {
+	8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 128, 144, 160,
+	176, 184, 200, 224, 256, 288, 312, 336, 368, 408, 448, 512, 584, 624,
+	680, 744, 816, 904, 1024, 1152, 1280, 1408, 1536, 1664, 1792, 2048,
+	2304, 2432, 2688, 2944, 3200, 3584, 4096, 4608, 4992, 5376, 5888, 6528,
+	7168, 8192, 9344, 9984, 10880, 11904, 13056, 14464, 16384, 18688,
+	20096, 21760, 23680, 26112, 29056, 32768,
+};
+
+/* The generator's class for @size bytes (1..32768). */
+static unsigned int gen_class_size(size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gen_class_sizes); i++)
+		if (gen_class_sizes[i] >= size)
+			return gen_class_sizes[i];
+	return 0;
+}
+
+/* Bytes of the buddy heap's free blocks, counted block by block. */
+static u64 free_block_bytes(void)
+{
+	struct sa_heap_stats hs;
+	u64 bytes = 0;
+	unsigned int o;
+
+	sa_heap_read_stats(&hs);
+	for (o = 0; o <= MAX_PAGE_ORDER; o++)
+		bytes += hs.free_blocks[o] * (PAGE_SIZE << o);
+	return bytes;
+}
 
 static void usable_size_and_alignment_every_size(struct kunit *test)
 {
 	size_t size;
 
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(gen_class_sizes), SA_NR_CLASSES - 1);
 	for (size = 1; size <= SPANALLOC_MAX_SMALL_SIZE; size++) {
-		unsigned int cls = sa_size_class(size);
-		size_t us, align = 8;
+		size_t us, align = 8, want = gen_class_size(size);
 		u8 *p = spanalloc_alloc(size, GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		us = spanalloc_usable_size(p);
-		if (us < size || us != sa_class_size(cls) || us - size > us / 8 + 7) {
-			KUNIT_FAIL(test, "size %zu: usable %zu, class %u", size, us, cls);
+		if (us != want) {
+			KUNIT_FAIL(test, "size %zu: usable %zu, the generator's class is %zu",
+				   size, us, want);
 			spanalloc_free(p);
 			return;
 		}
@@ -61,29 +102,53 @@ static void zero_size_and_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs);
 }
 
+/* Bytes of @p[0..n) that are not zero; *@first set to the first of them. */
+static size_t nonzero_bytes(const u8 *p, size_t n, size_t *first)
+{
+	size_t i, bad = 0;
+
+	*first = n;
+	for (i = 0; i < n; i++) {
+		if (p[i] && !bad++)
+			*first = i;
+	}
+	return bad;
+}
+
 static void zalloc_zeroes_recycled_memory(struct kunit *test)
 {
-	unsigned int i;
+	size_t bad, first;
 	u8 *p, *q;
 
+	/* One CPU throughout: the free goes on top of its cache. */
+	migrate_disable();
 	p = spanalloc_alloc(200, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0xff, spanalloc_usable_size(p));
 	spanalloc_free(p);
-	/* The same object comes back (top of this CPU's cache)... */
-	migrate_disable();
 	q = spanalloc_zalloc(200, GFP_KERNEL);
-	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, q);
-	/* ...zeroed over its whole usable size. */
-	for (i = 0; i < spanalloc_usable_size(q); i++)
-		KUNIT_ASSERT_EQ_MSG(test, q[i], 0, "byte %u", i);
+	/* The same, dirty object came back... */
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	/* ...zeroed over its whole usable size (the generator's 200). */
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(q), 200);
+	bad = nonzero_bytes(q, 200, &first);
 	spanalloc_free(q);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "first at byte %zu", first);
+
+	/* The same for an array of 10 x 100 bytes (class 1024). */
+	p = spanalloc_alloc(1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xff, 1024);
+	spanalloc_free(p);
 	q = spanalloc_alloc_array(10, 100, GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, q);
-	KUNIT_EXPECT_GE(test, spanalloc_usable_size(q), 1000);
-	KUNIT_EXPECT_EQ(test, q[999], 0);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(q), 1024);
+	bad = nonzero_bytes(q, 1024, &first);
 	spanalloc_free(q);
+	migrate_enable();
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "array: first at byte %zu", first);
 }
 
 static void realloc_keeps_contents(struct kunit *test)
@@ -141,38 +206,143 @@ static void bulk_all_or_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_test_stats().live_objects, ms.live_objects);
 }
 
+/*
+ * A bulk call whose memory runs out in the middle: this task's page
+ * allocations go through for @budget pages, then fail. The call returns 0
+ * and gives back every object it had got: some were allocated (mallocs
+ * grew), all were freed, nothing is live, and a drain leaves no page held.
+ */
+static void bulk_fails_midway(struct kunit *test, size_t size, unsigned int nr,
+			      unsigned int budget)
+{
+	struct spanalloc_memstats before, after;
+	void **ptrs = kunit_kcalloc(test, nr, sizeof(void *), GFP_KERNEL);
+	u64 got;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	spanalloc_drain();
+	before = sa_test_stats();
+	KUNIT_ASSERT_EQ(test, before.heap_sys, 0);
+	sa_fail_pages_after(test, budget);
+	ret = spanalloc_alloc_bulk(size, SA_GFP_FAILABLE, nr, ptrs);
+	sa_fail_pages_stop();
+	after = sa_test_stats();
+	got = after.mallocs - before.mallocs;
+	kunit_info(test, "%u x %zu bytes, pages failing after %u pages: %llu objects allocated first",
+		   nr, size, budget, got);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret == nr)
+		spanalloc_free_bulk(nr, ptrs);
+	/* It failed in the middle, not on the first object... */
+	KUNIT_EXPECT_GT(test, got, 0);
+	KUNIT_EXPECT_LT(test, got, nr);
+	/* ...and the rollback freed every object it had. */
+	KUNIT_EXPECT_EQ(test, after.frees - before.frees, got);
+	KUNIT_EXPECT_EQ(test, after.live_objects, before.live_objects);
+	KUNIT_EXPECT_EQ(test, after.heap_alloc, before.heap_alloc);
+	KUNIT_EXPECT_EQ(test, after.bad_frees, before.bad_frees);
+	spanalloc_drain();
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_sys, 0);
+}
+
+/*
+ * Small objects: spans of 16 pages (two 32 KiB objects), 8 pages when that
+ * fails; 128 pages let about fifteen objects through.
+ */
+static void bulk_small_fails_midway(struct kunit *test)
+{
+	bulk_fails_midway(test, 32768, 200, 128);
+}
+
+/* Large objects (25 pages, from 32-page blocks): 128 pages let three through. */
+static void bulk_large_fails_midway(struct kunit *test)
+{
+	bulk_fails_midway(test, 100000, 40, 128);
+}
+
+/*
+ * Objects above a chunk (1024 pages, straight from alloc_pages): the first
+ * of three goes through (and up to 64 pages of slab for its metadata).
+ */
+static void bulk_direct_fails_midway(struct kunit *test)
+{
+	size_t size = (PAGE_SIZE << sa_chunk_order) + PAGE_SIZE;
+
+	bulk_fails_midway(test, size, 3, (1U << get_order(size)) + 64);
+}
+
+/*
+ * Exact counters against figures the test knows on its own: the class
+ * sizes of the generator, the pages of large objects, one 2 MiB chunk, and
+ * the heap's idle bytes counted block by block on its free lists.
+ */
 static void memstats_exact(struct kunit *test)
 {
-	const size_t sizes[] = { 8, 100, 1000, 5000, 20000 };
+	/* Each request and the generator's class for it. */
+	static const size_t sizes[][2] = {
+		{ 8, 8 }, { 100, 104 }, { 1000, 1024 }, { 5000, 5376 }, { 20000, 20096 },
+	};
+	/* Large objects and their pages: 10 + 17 + 25 = 52. */
+	static const size_t large[][2] = { { 40960, 10 }, { 68 * 1024, 17 }, { 100000, 25 } };
+	const u64 chunk = PAGE_SIZE << sa_chunk_order, lpages = 52;
 	struct spanalloc_memstats before, mid, after;
-	void *p[ARRAY_SIZE(sizes)][10];
+	void *p[ARRAY_SIZE(sizes)][10], *l[ARRAY_SIZE(large)];
 	unsigned int s, i;
+	u64 bytes = 0;
 
 	before = sa_test_stats();
-	KUNIT_EXPECT_EQ(test, before.heap_sys, before.heap_inuse + before.heap_idle);
-	for (s = 0; s < ARRAY_SIZE(sizes); s++)
-		for (i = 0; i < 10; i++)
-			p[s][i] = spanalloc_alloc(sizes[s], GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, before.heap_sys, 0);
+
+	/* Large objects alone, in an empty heap: one chunk, 52 pages used. */
+	for (i = 0; i < ARRAY_SIZE(large); i++) {
+		l[i] = spanalloc_alloc(large[i][0], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, l[i]);
+		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(l[i]), large[i][1] * PAGE_SIZE);
+	}
 	mid = sa_test_stats();
-	KUNIT_EXPECT_EQ(test, mid.mallocs - before.mallocs, 10 * ARRAY_SIZE(sizes));
-	KUNIT_EXPECT_EQ(test, mid.live_objects - before.live_objects, 10 * ARRAY_SIZE(sizes));
-	for (s = 0, i = 0; s < ARRAY_SIZE(sizes); s++)
-		i += 10 * sa_class_size(sa_size_class(sizes[s]));
-	KUNIT_EXPECT_EQ(test, mid.heap_alloc - before.heap_alloc, i);
-	KUNIT_EXPECT_EQ(test, mid.heap_sys, mid.heap_inuse + mid.heap_idle);
-	KUNIT_EXPECT_GE(test, mid.heap_inuse, mid.heap_alloc);
+	KUNIT_EXPECT_EQ(test, mid.heap_sys, chunk);
+	KUNIT_EXPECT_EQ(test, mid.heap_inuse, lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mid.heap_idle, chunk - lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, free_block_bytes(), chunk - lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mid.large_bytes, lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mid.heap_alloc - before.heap_alloc, lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mid.mallocs - before.mallocs, ARRAY_SIZE(large));
+
+	/* Small objects on top: the generator's class sizes, still one chunk. */
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (i = 0; i < 10; i++) {
+			p[s][i] = spanalloc_alloc(sizes[s][0], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[s][i]);
+		}
+		bytes += 10 * sizes[s][1];
+	}
+	mid = sa_test_stats();
+	KUNIT_EXPECT_EQ(test, mid.mallocs - before.mallocs, 10 * ARRAY_SIZE(sizes) + 3);
+	KUNIT_EXPECT_EQ(test, mid.live_objects - before.live_objects, 10 * ARRAY_SIZE(sizes) + 3);
+	KUNIT_EXPECT_EQ(test, mid.heap_alloc - before.heap_alloc, bytes + lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mid.heap_sys, chunk);
+	KUNIT_EXPECT_EQ(test, mid.heap_idle, free_block_bytes());
+	KUNIT_EXPECT_GE(test, mid.heap_inuse, bytes + lpages * PAGE_SIZE);
+
+	for (i = 0; i < ARRAY_SIZE(large); i++)
+		spanalloc_free(l[i]);
 	for (s = 0; s < ARRAY_SIZE(sizes); s++)
 		for (i = 0; i < 10; i++)
 			spanalloc_free(p[s][i]);
 	after = sa_test_stats();
-	KUNIT_EXPECT_EQ(test, after.frees - before.frees, 10 * ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, after.frees - before.frees, 10 * ARRAY_SIZE(sizes) + 3);
 	KUNIT_EXPECT_EQ(test, after.heap_alloc, before.heap_alloc);
+	KUNIT_EXPECT_EQ(test, after.large_bytes, 0);
+	KUNIT_EXPECT_LE(test, after.heap_inuse, mid.heap_inuse - lpages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, after.heap_idle, free_block_bytes());
 	spanalloc_drain();
 	after = sa_test_stats();
 	KUNIT_EXPECT_EQ(test, after.heap_sys, 0);
 	KUNIT_EXPECT_EQ(test, after.heap_inuse, 0);
 	KUNIT_EXPECT_EQ(test, after.heap_idle, 0);
-	KUNIT_EXPECT_GT(test, after.heap_released, before.heap_released);
+	KUNIT_EXPECT_EQ(test, free_block_bytes(), 0);
+	KUNIT_EXPECT_EQ(test, after.heap_released - before.heap_released, chunk);
 }
 
 static void interior_pointer_refused(struct kunit *test)
@@ -423,6 +593,9 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(zalloc_zeroes_recycled_memory),
 	KUNIT_CASE(realloc_keeps_contents),
 	KUNIT_CASE(bulk_all_or_nothing),
+	KUNIT_CASE(bulk_small_fails_midway),
+	KUNIT_CASE(bulk_large_fails_midway),
+	KUNIT_CASE(bulk_direct_fails_midway),
 	KUNIT_CASE(memstats_exact),
 	KUNIT_CASE(interior_pointer_refused),
 	KUNIT_CASE(gfp_atomic_from_hrtimer),

@@ -95,6 +95,9 @@ static void objects_are_distinct_and_in_span(struct kunit *test)
 	unsigned int i, j;
 	void **objs;
 
+	/* The generator's class for 96 bytes: 96 bytes, 42 in a page. */
+	KUNIT_ASSERT_EQ(test, size, 96);
+	KUNIT_ASSERT_EQ(test, n, 42);
 	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, n, GFP_KERNEL), n);
@@ -119,7 +122,9 @@ static void spans_grow_with_their_class(struct kunit *test)
 	struct sa_span *spans[5];
 	void **objs;
 
-	KUNIT_ASSERT_GE(test, order, 3);
+	/* The generator's class for 20000 bytes: 20096, spans of 64 pages. */
+	KUNIT_ASSERT_EQ(test, size, 20096);
+	KUNIT_ASSERT_EQ(test, order, 6);
 	objs = kunit_kcalloc(test, 5 * sa_class_objs(cls), sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	for (k = 0; k < ARRAY_SIZE(spans); k++) {

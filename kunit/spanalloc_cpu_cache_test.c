@@ -11,7 +11,9 @@
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/log2.h>
 #include "sa_test.h"
+#include "sa_fault.h"
 
 static u64 cpu_counter(int cpu, size_t off)
 {
@@ -106,25 +108,53 @@ static void immediate_double_free_refused(struct kunit *test)
 	migrate_enable();
 }
 
+/*
+ * cpu_cache_kib bounds what one CPU caches over all its classes. On one
+ * pinned CPU, 16 KiB of objects of each of six classes are allocated and
+ * freed: every class's stack has room for them (capacity x size is 32 KiB
+ * for each), so without the budget this CPU would cache 96 KiB. With
+ * cpu_cache_kib=16 (set through sysfs, as a user would) it holds at most
+ * 16 KiB and the rest went back to the central lists.
+ */
 static void byte_budget_is_kept(struct kunit *test)
 {
-	unsigned int old = sa_cpu_cache_kib, i, n = 64;
-	struct spanalloc_memstats ms;
-	void **objs;
+	static const unsigned int sizes[] = { 256, 512, 1024, 2048, 4096, 8192 };
+	unsigned int old = READ_ONCE(sa_cpu_cache_kib), s, i, k = 0, n = 0;
+	u64 objs, bytes, freed = 0;
+	void **p;
+	int cpu;
 
-	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	WRITE_ONCE(sa_cpu_cache_kib, 16);
-	for (i = 0; i < n; i++) {
-		objs[i] = spanalloc_alloc(4096, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++)
+		n += 16384 / sizes[s];
+	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++)
+		KUNIT_ASSERT_GE(test, sa_cache_cap(sa_size_class(sizes[s])) * sizes[s], 32768);
+	KUNIT_ASSERT_EQ(test, sa_set_param("cpu_cache_kib", 16), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sa_cpu_cache_kib), 16);
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (i = 0; i < 16384 / sizes[s]; i++) {
+			p[k] = spanalloc_alloc(sizes[s], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[k]);
+			k++;
+		}
 	}
-	for (i = 0; i < n; i++)
-		spanalloc_free(objs[i]);
-	ms = sa_test_stats();
-	/* No CPU holds more than 16 KiB (4 objects of 4 KiB). */
-	KUNIT_EXPECT_LE(test, ms.cpu_cached_bytes, (u64)num_online_cpus() * 16 * 1024);
-	WRITE_ONCE(sa_cpu_cache_kib, old);
+	for (i = 0; i < k; i++) {
+		freed += spanalloc_usable_size(p[i]);
+		spanalloc_free(p[i]);
+	}
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, freed, 6 * 16384);
+	kunit_info(test, "cpu%d caches %llu bytes in %llu objects after freeing %llu bytes",
+		   cpu, bytes, objs, freed);
+	KUNIT_EXPECT_LE(test, bytes, 16384);
+	KUNIT_EXPECT_GT(test, bytes, 0);
+	KUNIT_EXPECT_EQ(test, sa_set_param("cpu_cache_kib", old), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sa_cpu_cache_kib), old);
 }
 
 struct remote_free {
@@ -208,7 +238,8 @@ static void drain_empties_every_cache(struct kunit *test)
 struct irq_race {
 	struct hrtimer timer;
 	u64 *held[3];
-	unsigned long runs, bad, fails;
+	unsigned long runs, bad, fails, busy;
+	unsigned int cls;
 	bool stop;
 };
 
@@ -240,6 +271,12 @@ static enum hrtimer_restart irq_race_fn(struct hrtimer *t)
 	struct irq_race *r = container_of(t, struct irq_race, timer);
 	unsigned int i;
 
+	/*
+	 * The task was cut in the middle of a push: its stack is claimed, so
+	 * every allocation and free below takes the busy fallback (central).
+	 */
+	if (sa_ct_busy(this_cpu_read(sa_cpus->cc[r->cls].ct)))
+		r->busy++;
 	for (i = 0; i < ARRAY_SIZE(r->held); i++) {
 		u64 *p = r->held[i];
 
@@ -272,14 +309,19 @@ static void fast_path_vs_hardirq(struct kunit *test)
 	u64 *keep[16] = {};
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->cls = sa_size_class(64);
 	migrate_disable();
 	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	r->timer.function = irq_race_fn;
 	hrtimer_start(&r->timer, ns_to_ktime(5 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
-	/* At least 20000 operations and 2000 timer runs, at most 20 s. */
+	/*
+	 * At least 20000 operations, 2000 timer runs and 20 timer runs that
+	 * found the task's push in progress (the busy fallback), at most 60 s.
+	 */
 	t0 = jiffies;
 	for (i = 0; i < 20000 ||
-	     (READ_ONCE(r->runs) < 2000 && time_before(jiffies, t0 + 20 * HZ)); i++) {
+	     ((READ_ONCE(r->runs) < 2000 || READ_ONCE(r->busy) < 20) &&
+	      time_before(jiffies, t0 + 60 * HZ)); i++) {
 		unsigned int k = i % ARRAY_SIZE(keep);
 
 		if (keep[k]) {
@@ -311,8 +353,11 @@ static void fast_path_vs_hardirq(struct kunit *test)
 			bad++;
 		spanalloc_free(keep[i]);
 	}
-	kunit_info(test, "%lu task operations, %lu timer runs", ops, r->runs);
-	KUNIT_EXPECT_GE(test, r->runs, 50);
+	kunit_info(test, "%lu task operations, %lu timer runs, %lu of them in a push (busy fallback)",
+		   ops, r->runs, r->busy);
+	KUNIT_EXPECT_GE(test, r->runs, 2000);
+	/* The loop aims at 20; one proves the fallback ran (and survived). */
+	KUNIT_EXPECT_GE(test, r->busy, 1);
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_EQ(test, r->bad, 0);
 	KUNIT_EXPECT_EQ(test, fails + r->fails, 0);
@@ -343,12 +388,85 @@ static void bulk_takes_cache_then_central(struct kunit *test)
 	migrate_enable();
 	for (i = 0; i < n; i++) {
 		KUNIT_ASSERT_NOT_NULL(test, ptrs[i]);
-		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(ptrs[i]), sa_class_size(cls));
+		/* The generator's class for 300 bytes. */
+		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(ptrs[i]), 312);
 		memset(ptrs[i], i, 300);
 	}
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, ((u8 *)ptrs[i])[299], (u8)i);
 	spanalloc_free_bulk(n, ptrs);
+}
+
+/*
+ * The busy fallback, made to happen: this CPU's stack of a class is
+ * claimed as by a push an interrupt cut into. Meanwhile allocations and
+ * frees on this CPU, single and bulk, leave the stack alone and go to the
+ * central list; once the claim ends, the stack is as it was and the fast
+ * path hands out its top object again.
+ */
+static void busy_stack_goes_to_central(struct kunit *test)
+{
+	unsigned long step = (unsigned long)roundup_pow_of_two(nr_cpu_ids) << 16;
+	unsigned int cls = sa_size_class(64), count, i;
+	struct sa_central_stats c0, c1;
+	unsigned long ct, claimed, now;
+	void *keep[4], *bulk[8], *top, *p;
+	u64 refills;
+	int cpu;
+	bool ok;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < ARRAY_SIZE(keep); i++) {
+		keep[i] = spanalloc_alloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, keep[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		spanalloc_free(keep[i]);
+	count = sa_cache_count(cpu, cls);
+	KUNIT_ASSERT_GE(test, count, ARRAY_SIZE(keep));
+	top = keep[ARRAY_SIZE(keep) - 1];
+	sa_central_read_stats(cls, &c0);
+	refills = CPU_STAT(cpu, refills);
+
+	/* Claim the stack: busy, same count, tid moved on. */
+	preempt_disable();
+	ct = this_cpu_read(sa_cpus->cc[cls].ct);
+	claimed = ct + SA_CT_BUSY + step;
+	ok = !sa_ct_busy(ct) && this_cpu_cmpxchg(sa_cpus->cc[cls].ct, ct, claimed) == ct;
+	preempt_enable();
+	KUNIT_ASSERT_TRUE(test, ok);
+
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_NE(test, p, top);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + 1);
+	spanalloc_free(p);
+	KUNIT_EXPECT_EQ(test, spanalloc_alloc_bulk(64, GFP_KERNEL, ARRAY_SIZE(bulk), bulk),
+			ARRAY_SIZE(bulk));
+	for (i = 0; i < ARRAY_SIZE(bulk); i++)
+		KUNIT_EXPECT_PTR_NE(test, bulk[i], top);
+	spanalloc_free_bulk(ARRAY_SIZE(bulk), bulk);
+	/* Nothing touched the stack; what the central list lent came back. */
+	now = this_cpu_read(sa_cpus->cc[cls].ct);
+	KUNIT_EXPECT_EQ(test, now, claimed);
+	sa_central_read_stats(cls, &c1);
+	KUNIT_EXPECT_EQ(test, c1.free_objs, c0.free_objs);
+
+	/*
+	 * End the claim as the push would, without a new object (and clear
+	 * the flag even if something changed the stack meanwhile).
+	 */
+	preempt_disable();
+	now = this_cpu_read(sa_cpus->cc[cls].ct);
+	this_cpu_write(sa_cpus->cc[cls].ct, (now & ~SA_CT_BUSY) + step);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, now, claimed);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), count);
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, top);
+	spanalloc_free(p);
+	migrate_enable();
 }
 
 static struct kunit_case cpu_cache_cases[] = {
@@ -358,6 +476,7 @@ static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(free_goes_to_freeing_cpu),
 	KUNIT_CASE(drain_empties_every_cache),
 	KUNIT_CASE(bulk_takes_cache_then_central),
+	KUNIT_CASE(busy_stack_goes_to_central),
 	KUNIT_CASE_SLOW(fast_path_vs_hardirq),
 	{}
 };

@@ -21,7 +21,14 @@ done
 [ "$n" -gt 0 ] || { echo "smoke: no readable debugfs file"; exit 1; }
 grep -q "^mallocs " /sys/kernel/debug/spanalloc/memstats
 rmmod spanalloc
-! grep -q "^spanalloc " /proc/modules
-[ ! -e /sys/kernel/debug/spanalloc ]
+# (a "! cmd" line never stops a set -e script: test and exit explicitly)
+if grep -q "^spanalloc " /proc/modules; then
+	echo "smoke: FAIL: spanalloc still in /proc/modules after rmmod"
+	exit 1
+fi
+if [ -e /sys/kernel/debug/spanalloc ]; then
+	echo "smoke: FAIL: /sys/kernel/debug/spanalloc still there after rmmod"
+	exit 1
+fi
 echo "smoke: read $n debugfs files, unloaded cleanly"
 '

@@ -38,6 +38,9 @@ echo "pressure: hog: $hog MiB into tmpfs ($((hog - avail / 1024)) MiB more than 
 dd if=/dev/zero of=/tmp/hog bs=1M count=$hog 2>/tmp/dd.err || { cat /tmp/dd.err; fail "dd of the hog failed"; }
 echo "pressure: hog written: $(du -m /tmp/hog | cut -f1) MiB; heap_sys now $(ms heap_sys), shrinks +$(( $(ms shrinks) - shrinks0 )), MemAvailable $(mem MemAvailable) kB, MemFree $(mem MemFree) kB"
 [ -z "$(ooms)" ] || fail "OOM kill while spanalloc held idle memory: $(ooms)"
+# The hog fit because the shrinker gave the idle memory back.
+[ $(( $(ms shrinks) - shrinks0 )) -gt 0 ] || fail "the hog fit but the shrinker never ran (shrinks did not grow)"
+[ "$(ms heap_sys)" -lt "$held" ] || fail "heap_sys $(ms heap_sys) under the hog: nothing of the $held idle bytes was given back"
 
 f0=$(cat $P/alloc_failures)
 r=0

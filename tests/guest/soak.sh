@@ -28,15 +28,16 @@ drains=0
 worst=0
 while [ $(( $(now) - t0 )) -lt "$SOAK_SECONDS" ]; do
 	sleep $PERIOD
+	# drop_caches first, while the caches are full: a shrink each time.
 	a=$(now_cs)
-	echo 1 > $D/drain
-	b=$(now_cs)
 	s0=$(ms shrinks)
 	echo 2 > /proc/sys/vm/drop_caches
+	b=$(now_cs)
+	echo 1 > $D/drain
 	c=$(now_cs)
 	drains=$((drains + 1))
-	[ $((c - b)) -gt $worst ] && worst=$((c - b))
-	echo "soak: $(( $(now) - t0 )) s: ops $(st ops) failures $(st alloc_failures) corrupted $(st corrupted) heap_sys $(ms heap_sys) live_objects $(ms live_objects); drain took $(secs $((b - a))) s, drop_caches $(secs $((c - b))) s ($(( $(ms shrinks) - s0 )) shrinks)"
+	[ $((b - a)) -gt $worst ] && worst=$((b - a))
+	echo "soak: $(( $(now) - t0 )) s: ops $(st ops) failures $(st alloc_failures) corrupted $(st corrupted) heap_sys $(ms heap_sys) live_objects $(ms live_objects); drop_caches took $(secs $((b - a))) s ($(( $(ms shrinks) - s0 )) shrinks), drain $(secs $((c - b))) s"
 done
 wait $pid
 rc=$?
@@ -47,7 +48,7 @@ echo "soak: operations done $(st ops)"
 echo "soak: bytes moved $(st bytes)"
 echo "soak: allocation failures $(st alloc_failures)"
 echo "soak: cross-CPU frees $(st cross_frees), hardirq allocations $(st irq_allocs), bulk calls $(st bulk_calls), tiny allocations $(st tiny_allocs)"
-echo "soak: drains $(( $(st drains) + drains )), shrinks $(( $(ms shrinks) - shrinks0 ))"
+echo "soak: drains $(( $(st drains) + drains )) ($(st drains) by the workload, $drains by this script), shrinks $(( $(ms shrinks) - shrinks0 ))"
 echo "soak: longest drop_caches $(secs $worst) s"
 echo "soak: bad frees $(ms bad_frees)"
 echo "soak: corrupted objects $(st corrupted) (debug checks: $(ms corruptions); objects a bulk call gave twice: $(st duplicates))"
@@ -56,6 +57,14 @@ echo "soak: pages held after drain $(( $(ms heap_sys) / 4096 ))"
 echo "soak: splats: checked on the console by vm.sh"
 [ $rc -eq 0 ] || fail "the stress did not complete"
 [ "$(st ops)" -gt 0 ] || fail "no operations"
+# Every kind of traffic the soak is for happened.
+[ "$(st cross_frees)" -gt 0 ] || fail "no cross-CPU frees"
+[ "$(st irq_allocs)" -gt 0 ] || fail "no hardirq allocations"
+[ "$(st bulk_calls)" -gt 0 ] || fail "no bulk calls"
+[ "$(st tiny_allocs)" -gt 0 ] || fail "no tiny allocations"
+[ "$(st drains)" -gt 0 ] || fail "the workload never drained"
+[ "$drains" -gt 0 ] || fail "the script never drained"
+[ $(( $(ms shrinks) - shrinks0 )) -gt 0 ] || fail "drop_caches never made the shrinker give memory back"
 [ "$(ms bad_frees)" -eq 0 ] || fail "bad frees"
 [ "$(st corrupted)" -eq 0 ] || fail "corrupted objects"
 [ "$(st duplicates)" -eq 0 ] || fail "a bulk allocation returned the same object twice"
