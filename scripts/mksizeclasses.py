@@ -7,7 +7,8 @@ repository root, found from this script's location).
 
   mksizeclasses.py                 regenerate both files
   mksizeclasses.py --check         compare with the checked-in files, exit 1 on drift
-  mksizeclasses.py --report [HIST] rounding waste on a kmalloc size histogram
+  mksizeclasses.py --report [HIST] the real waste bounds (below), then rounding
+                                   waste on a kmalloc size histogram
                                    (default ../shared/data/kmalloc-boot-6.12.hist)
 
 Rules the classes obey (each one is asserted before anything is written):
@@ -53,6 +54,14 @@ Per class the tables also carry:
   KiB span it does not for every size (23808 fails at offset 238079).
 
 The generated files do not depend on any trace: --report only prints.
+
+--report first prints the bounds that hold, next to the 12.5% rule above:
+rounding alone per class (a request one byte above the previous class), up
+to 87.5% below 64 bytes; the tail of the spans a class starts with at run
+time (central.c: the smallest order that holds two objects, growing with
+the class up to the generated order), above 12.5% for some classes until
+their spans grow; large objects (whole pages, under one page of rounding)
+and objects above a chunk (a power-of-two page order, up to 50%).
 """
 
 import argparse
@@ -443,6 +452,54 @@ def read_hist(path):
     return rows
 
 
+def first_span_order(size, order):
+    """Order of a class's first span at run time (central.c span_order_for())."""
+    o = 0
+    while o < order and (PAGE_SIZE << o) // size < 2:
+        o += 1
+    return o
+
+
+def bounds(classes, chunk_order=9):
+    """Print the waste bounds that hold (see the module docstring)."""
+    rule = 100.0 / MAX_WASTE_DIV
+    print('waste bounds (rule: worst case %.1f%% of a span from 64 bytes up, '
+          'generated span orders):' % rule)
+    worst_round, over_rule = (0, 0, 0.0), []
+    runtime = []
+    prev = 0
+    for c in classes[1:]:
+        size, order = c['size'], c['order']
+        r = 100.0 * (size - prev - 1) / size
+        if r > worst_round[2]:
+            worst_round = (prev + 1, size, r)
+        if r > rule:
+            over_rule.append('%d (%.1f%%)' % (size, r))
+        fo = first_span_order(size, order)
+        span, objs, tail = span_figures(size, fo)
+        t = 100.0 * tail / span
+        w = 100.0 * ((size - prev - 1) * objs + tail) / span
+        if fo < order and (t > rule or w > rule):
+            runtime.append((w, t, size, fo, objs, span))
+        prev = size
+    print('  rounding alone (a request 1 byte above the previous class): up to %.1f%% '
+          '(%d bytes in the %d-byte class)' % (worst_round[2], worst_round[0], worst_round[1]))
+    print('  classes whose rounding alone exceeds %.1f%%: %s' % (rule, ', '.join(over_rule)))
+    print('  first spans at run time (smallest order holding 2 objects, grown up to the '
+          'generated order): %d classes exceed %.1f%% worst-case waste until their spans grow'
+          % (len(runtime), rule))
+    for w, t, size, fo, objs, span in sorted(runtime, reverse=True)[:8]:
+        print('    %5d bytes: %d objects in a %d KiB first span, tail %.1f%%, worst case %.1f%%'
+              % (size, objs, span >> 10, t, w))
+    chunk = PAGE_SIZE << chunk_order
+    print('  large objects (%d B .. %d KiB): whole pages, at most %.1f%% (%d bytes in %d pages)'
+          % (MAX_SMALL + 1, chunk >> 10, 100.0 * (PAGE_SIZE - 1) / (MAX_SMALL + PAGE_SIZE),
+             MAX_SMALL + 1, MAX_SMALL // PAGE_SIZE + 1))
+    print('  objects above a chunk (%d KiB): a power-of-two page order, up to %.1f%% '
+          '(%d bytes take %d KiB)' % (chunk >> 10, 100.0 * (chunk - PAGE_SIZE) / (2 * chunk),
+                                       chunk + PAGE_SIZE, 2 * chunk >> 10))
+
+
 def report(classes, path):
     sizes = [c['size'] for c in classes]
     rows = read_hist(path)
@@ -501,6 +558,7 @@ def main():
         classes, files = generate()
         if args.report is not None:
             path = args.report or os.path.join(root, DEFAULT_HIST)
+            bounds(classes)
             report(classes, path)
             return 0
     except (GenError, OSError) as e:
