@@ -300,17 +300,21 @@ static void zone_modifiers_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_test_stats().mallocs, ms.mallocs);
 }
 
+/* gfp_t is a sparse bitwise type: compare the bits. */
+#define GFP_EQ(test, got, want) \
+	KUNIT_EXPECT_EQ(test, (__force unsigned long)(got), (__force unsigned long)(want))
+
 /* Defect 8: metadata flags come from the caller's reclaim bits only. */
 static void metadata_gfp_is_reclaim_bits_only(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, sa_meta_gfp(GFP_KERNEL | __GFP_ACCOUNT | __GFP_ZERO | __GFP_COMP),
-			GFP_KERNEL | __GFP_NOWARN);
-	KUNIT_EXPECT_EQ(test, sa_meta_gfp(GFP_ATOMIC | __GFP_ACCOUNT), GFP_ATOMIC | __GFP_NOWARN);
-	KUNIT_EXPECT_EQ(test, sa_meta_gfp(GFP_NOWAIT), GFP_NOWAIT | __GFP_NOWARN);
-	KUNIT_EXPECT_EQ(test, sa_meta_gfp(GFP_KERNEL | __GFP_NOFAIL),
-			GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN);
-	KUNIT_EXPECT_EQ(test, sa_page_gfp(GFP_KERNEL | __GFP_NOFAIL | __GFP_ACCOUNT | __GFP_ZERO),
-			GFP_KERNEL | __GFP_NOFAIL);
+	GFP_EQ(test, sa_meta_gfp(GFP_KERNEL | __GFP_ACCOUNT | __GFP_ZERO | __GFP_COMP),
+	       GFP_KERNEL | __GFP_NOWARN);
+	GFP_EQ(test, sa_meta_gfp(GFP_ATOMIC | __GFP_ACCOUNT), GFP_ATOMIC | __GFP_NOWARN);
+	GFP_EQ(test, sa_meta_gfp(GFP_NOWAIT), GFP_NOWAIT | __GFP_NOWARN);
+	GFP_EQ(test, sa_meta_gfp(GFP_KERNEL | __GFP_NOFAIL),
+	       GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN);
+	GFP_EQ(test, sa_page_gfp(GFP_KERNEL | __GFP_NOFAIL | __GFP_ACCOUNT | __GFP_ZERO),
+	       GFP_KERNEL | __GFP_NOFAIL);
 }
 
 /*

@@ -222,8 +222,10 @@ static unsigned int span_min_order(const struct sa_class *ci)
 }
 
 /*
- * A new span for @cls. When the order span_order_for() picks cannot be had
- * (fragmented memory, fault injection), one of the smallest order that
+ * A new span for @cls. The order span_order_for() picks is tried cheaply
+ * (__GFP_NORETRY, no warning, never __GFP_NOFAIL: on fragmented memory a
+ * sleeping order-1..3 request would otherwise reclaim and OOM-kill rather
+ * than fail); then, with the caller's own flags, the smallest order that
  * holds an object: a one-page span for every class up to PAGE_SIZE.
  */
 static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
@@ -233,9 +235,14 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	const struct sa_span_ops *ops;
 	struct sa_span *span;
 
-	span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
-	if (!span && order > span_min_order(ci)) {
-		order = span_min_order(ci);
+	if (order > span_min_order(ci)) {
+		span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL,
+					  (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_NOFAIL);
+		if (!span) {
+			order = span_min_order(ci);
+			span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
+		}
+	} else {
 		span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
 	}
 	if (!span)
