@@ -8,7 +8,7 @@
 #   make clean           remove build outputs from the tree (not the cache)
 #   make distclean       also remove the whole cache (kernels, downloads)
 #   make setup           apt packages, stock kernel, test kernel, busybox
-#   make check           everything; ends with "N passed, N failed"
+#   make check           everything; ends with "N passed, N failed, N skipped"
 #   make demo            boot the stock kernel with spanalloc + example client
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures

@@ -20,7 +20,9 @@
 
 /**
  * struct spanalloc_memstats - counters of the whole heap (Go's MemStats)
- * @heap_alloc: bytes in live objects, at their size-class (or page) size
+ * @heap_alloc: bytes in live objects, at their size-class (or page) size;
+ *	tiny objects count as the whole 16-byte blocks that hold them, and a
+ *	CPU's open tiny block counts until a drain closes it
  * @heap_inuse: bytes in spans given to a size class or a large object
  * @heap_idle: bytes held in the page heap's free lists
  * @heap_sys: bytes currently held from the page allocator (inuse + idle)

@@ -223,7 +223,7 @@ done
 for t in "${guest_scripts[@]}"; do
 	event declare "guest:$(basename "$t" .sh)"
 done
-for s in smoke-stock smoke-stock61 rt-smoke rt-workload-smp2 rt-workload-smp4 dkms lint harness; do
+for s in smoke-stock smoke-stock61 rt-smoke rt-workload-smp2 rt-workload-smp4 realmod dkms lint harness; do
 	event declare "$s"
 done
 [[ -n "${CHECK_SKIP:-}" ]] && event checkskip - "$CHECK_SKIP"
@@ -347,6 +347,18 @@ else
 		fi
 		tail -n1 "$out"
 	done
+fi
+
+stage "real modules: fs/minix on spanalloc (scripts/realmod.sh)"
+if skip realmod; then
+	skipped realmod realmod
+else
+	# Debian's fs/minix, unmodified, built with include/spanalloc_slab.h:
+	# a file workload on a loop-mounted image, cross-checked with the
+	# kernel's own minix.ko, the image fsck'ed on the host, no live object
+	# of it left after rmmod (scripts/realmod.sh check; README section).
+	record realmod realmod env FILES="${REALMOD_FILES:-1000}" DIRS=50 \
+		scripts/realmod.sh --fs minix check
 fi
 
 stage "DKMS: add, build, install, remove (make dkms-check)"

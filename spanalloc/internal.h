@@ -23,11 +23,13 @@
  *   sa_heap_lock               spinlock, irq-safe        the buddy heap
  *     sa_chunk_xa's xa_lock    nests in sa_heap_lock     chunks above the map
  *
- * No other spanalloc lock is taken under any of these: the mutexes are
- * never held across a level call that takes one of the spinlocks with
- * another held, the per-CPU locks hand objects over in arrays and drop
- * the lock before calling the central lists, and the central lists cut
- * and release spans with their lock dropped.
+ * The mutexes are outermost: sa_drain_mutex is held while the drain's
+ * work items take the per-CPU, central and heap locks, sa_kcache_mutex and
+ * sa_scavenger_lock only around their own state. No spinlock or local
+ * lock nests in another but for the xa_lock above: the per-CPU locks hand
+ * objects over in arrays and are dropped before the central lists are
+ * called, and the central lists cut and release spans with their lock
+ * dropped.
  */
 #ifndef _SPANALLOC_INTERNAL_H
 #define _SPANALLOC_INTERNAL_H
