@@ -37,6 +37,22 @@ static void passthrough(void)
 	this_cpu_inc(sa_cpus->stats.passthrough_frees);
 }
 
+/*
+ * Free @p: spanalloc's memory to spanalloc, the kernel's to @kernel_free
+ * (kfree or kvfree), counted. NULL and %ZERO_SIZE_PTR are ignored.
+ */
+static __always_inline void free_either(const void *p, void (*kernel_free)(const void *))
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	if (likely(owned(p))) {
+		spanalloc_free(p);
+		return;
+	}
+	passthrough();
+	kernel_free(p);
+}
+
 /**
  * spanalloc_kfree() - kfree() for spanalloc and kernel memory alike
  * @p: memory from spanalloc or from the kernel's kmalloc(); NULL and
@@ -46,14 +62,7 @@ static void passthrough(void)
  */
 void spanalloc_kfree(const void *p)
 {
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	if (likely(owned(p))) {
-		spanalloc_free(p);
-		return;
-	}
-	passthrough();
-	kfree(p);
+	free_either(p, kfree);
 }
 EXPORT_SYMBOL_GPL(spanalloc_kfree);
 
@@ -65,14 +74,7 @@ EXPORT_SYMBOL_GPL(spanalloc_kfree);
  */
 void spanalloc_kvfree(const void *p)
 {
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	if (likely(owned(p))) {
-		spanalloc_free(p);
-		return;
-	}
-	passthrough();
-	kvfree(p);
+	free_either(p, kvfree);
 }
 EXPORT_SYMBOL_GPL(spanalloc_kvfree);
 
