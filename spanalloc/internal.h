@@ -277,6 +277,30 @@ static __always_inline bool sa_span_obj_start(const struct sa_span *span,
 	return (unsigned long)idx * ci->size == off;
 }
 
+/**
+ * sa_span_obj_handed() - is @p the start of an object of @span that was
+ * handed out at least once?
+ * @span: a small span
+ * @ci: its class
+ * @p: an address in or near the span
+ *
+ * The check every free and usable_size makes before trusting @p: the
+ * start of a slot, and a slot carved from the span (carved only grows
+ * while the span lives, so reading it without the class lock is safe).
+ * Return: true if so.
+ */
+static __always_inline bool sa_span_obj_handed(const struct sa_span *span,
+					       const struct sa_class *ci, const void *p)
+{
+	unsigned long off = (unsigned long)p - (unsigned long)span->base;
+	u32 idx;
+
+	if (off >= (unsigned long)span->objs * ci->size)
+		return false;
+	idx = (u64)off * ci->div_mul >> 32;
+	return (unsigned long)idx * ci->size == off && idx < READ_ONCE(span->carved);
+}
+
 /*
  * The first word of a free small object. On a central free list it holds
  * the link to the next free object, obfuscated like SLAB_FREELIST_HARDENED

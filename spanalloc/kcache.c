@@ -378,11 +378,8 @@ EXPORT_SYMBOL_GPL(spanalloc_cache_alloc_node);
 static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void *p)
 {
 	const struct sa_class *ci = sa_class_info(span->cls);
-	unsigned long off = (unsigned long)p - (unsigned long)span->base;
-	u32 idx = (u64)off * ci->div_mul >> 32;
 
-	if (unlikely(off >= (unsigned long)span->objs * ci->size ||
-		     (unsigned long)idx * ci->size != off || idx >= READ_ONCE(span->carved))) {
+	if (unlikely(!sa_span_obj_handed(span, ci, p))) {
 		sa_bad_free("free of %p: not an object of cache %s\n", p, c ? c->name : "?");
 		return false;
 	}
@@ -456,11 +453,8 @@ void sa_kcache_free_own(struct sa_span *span, void *p)
 size_t sa_kcache_usable(struct sa_span *span, const void *p)
 {
 	const struct sa_class *ci = sa_class_info(span->cls);
-	unsigned long off = (unsigned long)p - (unsigned long)span->base;
-	u32 idx = (u64)off * ci->div_mul >> 32;
 
-	if (off >= (unsigned long)span->objs * ci->size || (unsigned long)idx * ci->size != off ||
-	    idx >= READ_ONCE(span->carved) || sa_obj_is_free(span, ci, p))
+	if (!sa_span_obj_handed(span, ci, p) || sa_obj_is_free(span, ci, p))
 		return 0;
 	return sa_dyn_class(span->cls)->fp_off;
 }

@@ -65,14 +65,7 @@ static __always_inline bool gfp_refused(gfp_t gfp)
 /* Is @p the start of an object of its small span that was handed out? */
 static __always_inline bool small_obj_start(struct sa_span *span, const void *p)
 {
-	const struct sa_class *ci = &sa_classes[span->cls];
-	unsigned long off = (unsigned long)p - (unsigned long)span->base;
-	u32 idx;
-
-	if (off >= (unsigned long)span->objs * ci->size)
-		return false;
-	idx = (u64)off * ci->div_mul >> 32;
-	return (unsigned long)idx * ci->size == off && idx < READ_ONCE(span->carved);
+	return sa_span_obj_handed(span, &sa_classes[span->cls], p);
 }
 
 static void *large_alloc(size_t size, gfp_t gfp, int node)
