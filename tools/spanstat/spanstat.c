@@ -3,8 +3,10 @@
  * spanstat - show spanalloc's counters from /sys/kernel/debug/spanalloc/.
  *
  * Reads the debugfs files written by spanalloc/debugfs.c (memstats, classes,
- * cpus, pageheap, sizes) and prints a one-screen summary like slabtop, full
- * tables (--classes, --cpus, --heap) or one JSON object (--json).  Tables
+ * cpus, pageheap, sizes, caches) and prints a one-screen summary like
+ * slabtop, full tables (--classes, --cpus, --heap, --caches) or one JSON
+ * object (--json).  The caches file (typed caches, spanalloc_cache_create())
+ * is optional: a module without it still shows every other view.  Tables
  * are parsed by the column names of their header line, so columns and
  * memstats fields added later are carried along (raw in the text views,
  * under their own name in JSON) without a change here.
@@ -31,6 +33,7 @@
 
 #define DEFAULT_DIR	"/sys/kernel/debug/spanalloc"
 #define TOP_CLASSES	10
+#define TOP_CACHES	5
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *prog = "spanstat";
@@ -275,7 +278,8 @@ static bool open_input(struct input *in, const char *dir, const char *name,
 		return false;
 	}
 	if (errno == ENOENT)
-		die("%s: missing (is the spanalloc module loaded?)", in->path);
+		die("%s: missing (is the spanalloc module loaded? %s)", in->path,
+		    "one built before the file was added lacks it");
 	if (errno == EACCES)
 		die("%s: %s (debugfs is readable by root only by default)",
 		    in->path, strerror(errno));
@@ -382,6 +386,12 @@ static const char *const sizes_cols[] = {
 	"min_bytes", "max_bytes", "count", NULL
 };
 
+/* "name" first: a word; the rest are numbers ("spans" may be "shared"). */
+static const char *const caches_cols[] = {
+	"name", "object_size", "align", "class", "class_size", "own", "ctor",
+	"rcu", "live_objects", "live_bytes", "spans", NULL
+};
+
 /* The debugfs files, as bits of struct view::need and ::want. */
 enum {
 	F_MEMSTATS = 1 << 0,
@@ -389,6 +399,7 @@ enum {
 	F_CPUS = 1 << 2,
 	F_PAGEHEAP = 1 << 3,
 	F_SIZES = 1 << 4,
+	F_CACHES = 1 << 5,
 };
 
 struct snap {
@@ -399,6 +410,7 @@ struct snap {
 	struct kvs heap;
 	struct table heap_free;
 	struct table sizes;
+	struct table caches;
 };
 
 static bool load_kvs(const char *dir, const char *name, bool required,
@@ -442,6 +454,20 @@ static bool load_pageheap(const char *dir, bool required, struct snap *s)
 	return true;
 }
 
+static bool load_caches(const char *dir, bool required, struct table *t)
+{
+	struct input in;
+
+	if (!open_input(&in, dir, "caches", required))
+		return false;
+	parse_table(&in, t);
+	if (col_index(t, caches_cols[0]) < 0)
+		die("%s: header has no column \"%s\"", in.path, caches_cols[0]);
+	require_cols(t, in.path, caches_cols + 1, "spans", "shared");
+	close_input(&in);
+	return true;
+}
+
 /*
  * Read the files of @need (they must be there) and of @want (read if they
  * are there) from @dir into @s.
@@ -474,6 +500,7 @@ static void load(const char *dir, unsigned int need, unsigned int want,
 	LOAD(F_PAGEHEAP, load_pageheap(dir, need & F_PAGEHEAP, s));
 	LOAD(F_SIZES, load_table(dir, "sizes", need & F_SIZES, &s->sizes,
 				 sizes_cols, "max_bytes", "max"));
+	LOAD(F_CACHES, load_caches(dir, need & F_CACHES, &s->caches));
 #undef LOAD
 }
 
@@ -498,6 +525,7 @@ static void free_snap(struct snap *s)
 	free_kvs(&s->heap);
 	free_table(&s->heap_free);
 	free_table(&s->sizes);
+	free_table(&s->caches);
 }
 
 /* ---------------------------------------------------------- formatting */
@@ -636,6 +664,24 @@ static void add_extra_cells(struct grid *g, const struct table *t, size_t r,
 		grid_add_str(g, cell(t, r, col_index(t, extra->v[i])));
 }
 
+/*
+ * Start @g with a header row: @hdr, then the columns of @t not in @known
+ * (returned in @extra, shown raw after the known ones).
+ */
+static void grid_header(struct grid *g, const char *const *hdr, size_t nhdr,
+			const struct table *t, const char *const *known,
+			struct strv *extra)
+{
+	size_t i;
+
+	extra_cols(t, known, extra);
+	g->ncols = nhdr + extra->n;
+	for (i = 0; i < nhdr; i++)
+		grid_add_str(g, hdr[i]);
+	for (i = 0; i < extra->n; i++)
+		grid_add_str(g, extra->v[i]);
+}
+
 /* ---------------------------------------------------------- the views */
 
 static void print_kvs(const struct kvs *kv, size_t per_line)
@@ -725,33 +771,45 @@ static void print_derived(const struct snap *s)
 }
 
 static const struct table *sort_table;
+static uint64_t (*sort_key)(const struct table *t, size_t r);
 
-/* Most bytes in use first; ties in file order. */
-static int cmp_inuse(const void *a, const void *b)
+/* Largest sort_key() first; ties in file order. */
+static int cmp_key(const void *a, const void *b)
 {
 	size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-	uint64_t va = row_inuse_bytes(sort_table, ra);
-	uint64_t vb = row_inuse_bytes(sort_table, rb);
+	uint64_t va = sort_key(sort_table, ra);
+	uint64_t vb = sort_key(sort_table, rb);
 
 	if (va != vb)
 		return va < vb ? 1 : -1;
 	return ra < rb ? -1 : ra > rb;
 }
 
+/* Row numbers of @t, largest @key first (free the result). */
+static size_t *rows_by(const struct table *t,
+		       uint64_t (*key)(const struct table *t, size_t r))
+{
+	size_t *order = xrealloc(NULL, t->nrows, sizeof(*order));
+	size_t r;
+
+	for (r = 0; r < t->nrows; r++)
+		order[r] = r;
+	sort_table = t;
+	sort_key = key;
+	qsort(order, t->nrows, sizeof(*order), cmp_key);
+	return order;
+}
+
 static void print_top_classes(const struct table *t, size_t top)
 {
 	struct grid g = { .ncols = 7 };
-	size_t *order = xrealloc(NULL, t->nrows, sizeof(*order));
+	size_t *order = rows_by(t, row_inuse_bytes);
 	size_t i, r;
 	static const char *const hdr[] = {
 		"class", "size", "inuse", "spans", "cpu_cached", "inuse_bytes",
 		"waste"
 	};
 
-	for (r = 0; r < t->nrows; r++)
-		order[r] = r;
-	sort_table = t;
-	qsort(order, t->nrows, sizeof(*order), cmp_inuse);
 	printf("Top %zu classes by bytes in use\n", top);
 	for (i = 0; i < g.ncols; i++)
 		grid_add_str(&g, hdr[i]);
@@ -775,6 +833,53 @@ static void print_top_classes(const struct table *t, size_t top)
 	free(order);
 }
 
+/* Slot bytes of a cache row: its live objects at their class's slot size. */
+static uint64_t row_slot_bytes(const struct table *t, size_t r)
+{
+	return num(t, r, "live_objects") * num(t, r, "class_size");
+}
+
+static uint64_t row_live_bytes(const struct table *t, size_t r)
+{
+	return num(t, r, "live_bytes");
+}
+
+/* Typed caches in the summary: a count line and the top few by live bytes. */
+static void print_top_caches(const struct table *t, size_t top)
+{
+	struct grid g = { .ncols = 5, .left = "lrrrl" };
+	size_t *order = rows_by(t, row_live_bytes);
+	size_t i, r, own = 0;
+	char *b;
+
+	for (r = 0; r < t->nrows; r++)
+		own += !!num(t, r, "own");
+	b = fmt_bytes(col_sum(t, "live_bytes"));
+	printf("Typed caches: %zu (%zu own class, %zu merged), %" PRIu64
+	       " live objects, %s\n", t->nrows, own, t->nrows - own,
+	       col_sum(t, "live_objects"), b);
+	free(b);
+	grid_add_str(&g, "cache");
+	grid_add_str(&g, "objsize");
+	grid_add_str(&g, "live");
+	grid_add_str(&g, "live_bytes");
+	grid_add_str(&g, "kind");
+	for (i = 0; i < top && i < t->nrows; i++) {
+		r = order[i];
+		if (!num(t, r, "live_objects"))
+			break;
+		grid_add_str(&g, cell(t, r, col_index(t, "name")));
+		grid_add(&g, fmt_u64(num(t, r, "object_size")));
+		grid_add(&g, fmt_u64(num(t, r, "live_objects")));
+		grid_add(&g, fmt_bytes(num(t, r, "live_bytes")));
+		grid_add_str(&g, num(t, r, "own") ? "own" : "merged");
+	}
+	if (i)
+		grid_print(&g, "  ");
+	strv_free(&g.cells);
+	free(order);
+}
+
 static void view_summary(const struct snap *s)
 {
 	printf("MemStats\n");
@@ -783,6 +888,69 @@ static void view_summary(const struct snap *s)
 	print_derived(s);
 	putchar('\n');
 	print_top_classes(&s->classes, TOP_CLASSES);
+	if ((s->have & F_CACHES) && s->caches.nrows) {
+		putchar('\n');
+		print_top_caches(&s->caches, TOP_CACHES);
+	}
+}
+
+/*
+ * Every typed cache, most live bytes first, like slabtop: its object size,
+ * the class it takes slots from (a shared size class, or a class of its
+ * own), live objects and bytes, the bytes their slots take and the share
+ * of those lost to rounding, and the spans of an own class ("shared" for a
+ * merged cache, whose spans belong to the size class).
+ */
+static void view_caches(const struct snap *s)
+{
+	const struct table *t = &s->caches;
+	struct strv extra = { 0 };
+	struct grid g = { .left = "l" };
+	size_t *order = rows_by(t, row_live_bytes);
+	uint64_t spans = 0, slot = 0;
+	size_t i, r;
+	static const char *const hdr[] = {
+		"cache", "objsize", "align", "class", "slot", "kind", "ctor",
+		"rcu", "live", "live_bytes", "slot_bytes", "waste", "spans"
+	};
+	const size_t nhdr = ARRAY_SIZE(hdr);
+
+	grid_header(&g, hdr, nhdr, t, caches_cols, &extra);
+	for (i = 0; i < t->nrows; i++) {
+		r = order[i];
+		grid_add_str(&g, cell(t, r, col_index(t, "name")));
+		grid_add(&g, fmt_u64(num(t, r, "object_size")));
+		grid_add(&g, fmt_u64(num(t, r, "align")));
+		grid_add(&g, fmt_u64(num(t, r, "class")));
+		grid_add(&g, fmt_u64(num(t, r, "class_size")));
+		grid_add_str(&g, num(t, r, "own") ? "own" : "merged");
+		grid_add_str(&g, num(t, r, "ctor") ? "yes" : "no");
+		grid_add_str(&g, num(t, r, "rcu") ? "yes" : "no");
+		grid_add(&g, fmt_u64(num(t, r, "live_objects")));
+		grid_add(&g, fmt_bytes(num(t, r, "live_bytes")));
+		grid_add(&g, fmt_bytes(row_slot_bytes(t, r)));
+		grid_add(&g, fmt_pct((double)row_slot_bytes(t, r) -
+				     (double)num(t, r, "live_bytes"),
+				     row_slot_bytes(t, r)));
+		grid_add_str(&g, cell(t, r, col_index(t, "spans")));
+		add_extra_cells(&g, t, r, &extra);
+		slot += row_slot_bytes(t, r);
+		spans += num(t, r, "spans");
+	}
+	grid_add_str(&g, "all");
+	for (i = 0; i < 7; i++)
+		grid_add_str(&g, "");
+	grid_add(&g, fmt_u64(col_sum(t, "live_objects")));
+	grid_add(&g, fmt_bytes(col_sum(t, "live_bytes")));
+	grid_add(&g, fmt_bytes(slot));
+	grid_add(&g, fmt_pct((double)slot - (double)col_sum(t, "live_bytes"),
+			     slot));
+	grid_add(&g, fmt_u64(spans));
+	for (i = 0; i < extra.n; i++)
+		grid_add_str(&g, "");
+	grid_print(&g, "");
+	free(extra.v);
+	free(order);
 }
 
 static void view_classes(const struct snap *s)
@@ -798,12 +966,7 @@ static void view_classes(const struct snap *s)
 	};
 	const size_t nhdr = ARRAY_SIZE(hdr);
 
-	extra_cols(t, classes_cols, &extra);
-	g.ncols = nhdr + extra.n;
-	for (i = 0; i < nhdr; i++)
-		grid_add_str(&g, hdr[i]);
-	for (i = 0; i < extra.n; i++)
-		grid_add_str(&g, extra.v[i]);
+	grid_header(&g, hdr, nhdr, t, classes_cols, &extra);
 	for (r = 0; r < t->nrows; r++) {
 		grid_add_str(&g, cell(t, r, col_index(t, "class")));
 		for (i = 1; i < 10; i++)
@@ -833,12 +996,7 @@ static void view_cpus(const struct snap *s)
 	};
 	const size_t nhdr = ARRAY_SIZE(hdr);
 
-	extra_cols(t, cpus_cols, &extra);
-	g.ncols = nhdr + extra.n;
-	for (i = 0; i < nhdr; i++)
-		grid_add_str(&g, hdr[i]);
-	for (i = 0; i < extra.n; i++)
-		grid_add_str(&g, extra.v[i]);
+	grid_header(&g, hdr, nhdr, t, cpus_cols, &extra);
 	for (r = 0; r < t->nrows; r++) {
 		grid_add_str(&g, cell(t, r, col_index(t, "cpu")));
 		grid_add_str(&g, num(t, r, "online") ? "yes" : "no");
@@ -1010,6 +1168,10 @@ static void view_json(const struct snap *s)
 	json_rows(&s->heap_free, "      ");
 	printf("\n  },\n  \"sizes\": ");
 	json_rows(&s->sizes, "    ");
+	if (s->have & F_CACHES) {
+		printf(",\n  \"caches\": ");
+		json_rows(&s->caches, "    ");
+	}
 	printf("\n}\n");
 }
 
@@ -1022,12 +1184,13 @@ struct view {
 };
 
 static const struct view views[] = {
-	{ "summary", F_MEMSTATS | F_CLASSES, F_CPUS, view_summary },
+	{ "summary", F_MEMSTATS | F_CLASSES, F_CPUS | F_CACHES, view_summary },
 	{ "classes", F_CLASSES, 0, view_classes },
 	{ "cpus", F_CPUS, 0, view_cpus },
 	{ "heap", F_PAGEHEAP, F_SIZES, view_heap },
-	{ "json", F_MEMSTATS | F_CLASSES | F_CPUS | F_PAGEHEAP | F_SIZES, 0,
-	  view_json },
+	{ "caches", F_CACHES, 0, view_caches },
+	{ "json", F_MEMSTATS | F_CLASSES | F_CPUS | F_PAGEHEAP | F_SIZES,
+	  F_CACHES, view_json },
 };
 
 static volatile sig_atomic_t stop;
@@ -1045,10 +1208,12 @@ static void usage(FILE *f)
 		"Show spanalloc's counters from debugfs.\n"
 		"\n"
 		"Views (default: a one-screen summary: MemStats, derived figures and the\n"
-		"top %d size classes by bytes in use):\n"
+		"top %d size classes by bytes in use, then the top %d typed caches):\n"
 		"  -c, --classes        every size class, with bytes in use and waste\n"
 		"  -p, --cpus           every CPU's cache and fast-path counters\n"
 		"  -H, --heap           page heap, free blocks per order, requested sizes\n"
+		"  -k, --caches         every typed cache (spanalloc_cache_create), most\n"
+		"                       live bytes first, with slot bytes and waste\n"
 		"  -j, --json           everything as one JSON object\n"
 		"\n"
 		"Options:\n"
@@ -1059,7 +1224,7 @@ static void usage(FILE *f)
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exits 1 if DIR or a file the view needs is missing or unparsable.\n",
-		prog, TOP_CLASSES);
+		prog, TOP_CLASSES, TOP_CACHES);
 }
 
 struct opts {
@@ -1075,7 +1240,7 @@ static void set_view(struct opts *o, const char *name)
 	size_t i;
 
 	if (o->view)
-		die("choose one of --classes, --cpus, --heap, --json");
+		die("choose one of --classes, --cpus, --heap, --caches, --json");
 	for (i = 0; i < ARRAY_SIZE(views); i++)
 		if (!strcmp(views[i].name, name))
 			o->view = &views[i];
@@ -1087,6 +1252,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "classes", no_argument, NULL, 'c' },
 		{ "cpus", no_argument, NULL, 'p' },
 		{ "heap", no_argument, NULL, 'H' },
+		{ "caches", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "watch", required_argument, NULL, 'w' },
@@ -1100,7 +1266,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->dir = DEFAULT_DIR;
-	while ((ch = getopt_long(argc, argv, "cpHjd:w:n:Dh", longopts,
+	while ((ch = getopt_long(argc, argv, "cpHkjd:w:n:Dh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -1111,6 +1277,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H':
 			set_view(o, "heap");
+			break;
+		case 'k':
+			set_view(o, "caches");
 			break;
 		case 'j':
 			set_view(o, "json");

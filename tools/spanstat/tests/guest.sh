@@ -12,7 +12,8 @@
 # Checks: every view exits 0 in the guest; --json of a snapshot copied from
 # debugfs round-trips every value of the copy; live --json is valid JSON;
 # the known load shows up exactly (class inuse and mallocs, sizes buckets,
-# tiny and large counts, top class of the summary); --drain empties the CPU
+# tiny and large counts, top class of the summary, the two typed caches'
+# live counts, kinds and order in --caches and the summary); --drain empties the CPU
 # caches; --watch exits; after rmmod spanstat exits 1 with a message.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,17 +43,18 @@ sec() { echo "M|$1"; }
 emit() { sed "s/^/S|/"; }
 rc() { echo "R|$1 $2"; }
 spanstat >/tmp/o 2>&1; rc summary $?
-for v in classes cpus heap json; do spanstat --$v >/tmp/o 2>&1; rc $v $?; done
+for v in classes cpus heap caches json; do spanstat --$v >/tmp/o 2>&1; rc $v $?; done
 sec params
-for f in nr_small small_bytes nr_tiny tiny_bytes large_bytes; do
+for f in nr_small small_bytes nr_tiny tiny_bytes large_bytes nr_ctor ctor_bytes nr_plain plain_bytes; do
 	echo "$f $(cat $P/$f)"
 done | emit
 mkdir -p /tmp/snap
-for f in memstats classes cpus pageheap sizes; do cat $D/$f >/tmp/snap/$f; done
-for f in memstats classes cpus pageheap sizes; do sec snap.$f; emit </tmp/snap/$f; done
+for f in memstats classes cpus pageheap sizes caches; do cat $D/$f >/tmp/snap/$f; done
+for f in memstats classes cpus pageheap sizes caches; do sec snap.$f; emit </tmp/snap/$f; done
 sec snapjson; spanstat --dir /tmp/snap --json | emit
 sec live; spanstat --json | emit
 sec summary; spanstat | emit
+sec caches; spanstat --caches | emit
 spanstat --watch 1 --count 2 >/dev/null; rc watch $?
 spanstat --drain --json >/tmp/d; rc drain $?
 sec drained; emit </tmp/d
@@ -76,14 +78,14 @@ awk -v d="$tmp/g" '
 /^S\|/ { print substr($0, 3) > f; next }
 /^R\|/ { print substr($0, 3) > (d "/rc") }' "$tmp/log"
 mkdir "$tmp/snap"
-for f in memstats classes cpus pageheap sizes; do
+for f in memstats classes cpus pageheap sizes caches; do
 	cp "$tmp/g/snap.$f" "$tmp/snap/$f" 2>/dev/null
 done
 
 guest_rc() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/g/rc"; }
 param() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/g/params"; }
 
-for v in summary classes cpus heap json watch drain; do
+for v in summary classes cpus heap caches json watch drain; do
 	r=$(guest_rc $v)
 	check "guest: $v exits 0 (${r:-missing})" [ "$r" = 0 ]
 done
@@ -128,6 +130,27 @@ for k in small_bytes:nr_small tiny_bytes:nr_tiny large_bytes:1; do
 	check "guest: sizes bucket of $b counts $n" \
 		[ "$(jq "$q == $want" "$s")" = True ]
 done
+# the typed caches: exact live counts, kinds, and --caches agrees with debugfs
+c='[r for r in d["caches"] if r["name"] == "spanstat_ctor"][0]'
+check "guest: cache spanstat_ctor has nr_ctor live objects" \
+	[ "$(jq "($c)['live_objects'] == p['nr_ctor']" "$s")" = True ]
+check "guest: cache spanstat_ctor has a class of its own, with spans" \
+	[ "$(jq "($c)['own'] == 1 and ($c)['ctor'] == 1 and ($c)['spans'] >= 1" "$s")" = True ]
+c='[r for r in d["caches"] if r["name"] == "spanstat_plain"][0]'
+check "guest: cache spanstat_plain has nr_plain live objects" \
+	[ "$(jq "($c)['live_objects'] == p['nr_plain']" "$s")" = True ]
+check "guest: cache spanstat_plain is merged, spans shared" \
+	[ "$(jq "($c)['own'] == 0 and ($c)['spans'] == 'shared'" "$s")" = True ]
+want=$(jq "p['nr_ctor']" "$s")
+got=$(awk '$1 == "spanstat_ctor" { print $9 }' "$tmp/g/caches")
+check "guest: --caches shows spanstat_ctor live $want (got $got)" [ "$got" = "$want" ]
+want=$(jq "p['nr_plain'] + p['nr_ctor']" "$s")
+got=$(awk '$1 == "all" { print $2 }' "$tmp/g/caches")
+check "guest: --caches total live $want (got $got)" [ "$got" = "$want" ]
+want=$(jq "'spanstat_ctor' if p['nr_ctor'] * p['ctor_bytes'] > p['nr_plain'] * p['plain_bytes'] else 'spanstat_plain'" "$s")
+got=$(awk 'NR == 2 { print $1 }' "$tmp/g/caches")
+check "guest: --caches most live bytes first: $want (got $got)" [ "$got" = "$want" ]
+check "guest: summary lists the typed caches" grep -q "^Typed caches: 2 (1 own class, 1 merged)" "$tmp/g/summary"
 size=$(jq "($cls)['size']" "$s")
 top=$(awk '/^Top/ { getline; getline; print $2; exit }' "$tmp/g/summary")
 check "guest: summary top class has size $size (got $top)" [ "$top" = "$size" ]

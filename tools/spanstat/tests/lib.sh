@@ -11,7 +11,8 @@ fixture_flat() {
 	d=$1
 	{
 		awk 'NF { print "memstats." $1, $2 }' "$d/memstats"
-		for t in classes cpus sizes; do
+		for t in classes cpus sizes caches; do
+			[ -f "$d/$t" ] || continue
 			awk -v t="$t" '
 			!NF { next }
 			!ncol { ncol = NF; for (i = 1; i <= NF; i++) col[i] = $i; next }
@@ -38,7 +39,8 @@ json_flat() {
 	python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert sorted(d) == ["classes", "cpus", "memstats", "pageheap", "sizes"], sorted(d)
+base = ["classes", "cpus", "memstats", "pageheap", "sizes"]
+assert sorted(d) in (base, sorted(base + ["caches"])), sorted(d)
 def val(v):
     if isinstance(v, bool) or not isinstance(v, (int, str)):
         raise SystemExit("not an integer or a word: %r" % (v,))
@@ -49,8 +51,8 @@ def rows(prefix, lst):
             print("%s.%d.%s %s" % (prefix, i, k, val(v)))
 for k, v in d["memstats"].items():
     print("memstats.%s %s" % (k, val(v)))
-for t in ("classes", "cpus", "sizes"):
-    rows(t, d[t])
+for t in ("classes", "cpus", "sizes", "caches"):
+    rows(t, d.get(t, []))
 for k, v in d["pageheap"].items():
     if k == "free_blocks":
         rows("pageheap.free_blocks", v)

@@ -80,6 +80,9 @@ for f in basic extra guest; do
 	for v in --classes --cpus --heap --json; do
 		expect_ok "$f: $v" --dir "$fix/$f" $v
 	done
+	if [ -f "$fix/$f/caches" ]; then
+		expect_ok "$f: --caches" --dir "$fix/$f" --caches
+	fi
 	run --dir "$fix/$f" --json
 	check "$f: --json is valid JSON" python3 -m json.tool "$tmp/out" /dev/null
 	json_flat <"$tmp/out" >"$tmp/json.flat"
@@ -170,6 +173,85 @@ run --dir "$fix/extra" --json
 check "--json: unknown memstats field kept" [ "$(jget 'd["memstats"]["gc_cycles"]')" = \
 	"$(awk '$1 == "gc_cycles" { print $2 }' "$fix/extra/memstats")" ]
 
+# --- typed caches ----------------------------------------------------------------
+# cfield FIXTURE AWK-EXPR: AWK-EXPR over the caches rows, columns by name (c[])
+cfield() {
+	awk -v e="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ n++; lb = $c["live_bytes"]
+		  if (lb > max || n == 1) { max = lb; top = $c["name"] }
+		  live += $c["live_objects"]; own += $c["own"]
+		  if ($c["spans"] != "shared") spans += $c["spans"]
+		  slot += $c["live_objects"] * $c["class_size"]; bytes += lb
+		  if (!$c["own"] && $c["spans"] != "shared") notshared++ }
+		END { if (e == "top") print top; if (e == "rows") print n
+		      if (e == "live") print live; if (e == "own") print own
+		      if (e == "spans") print spans; if (e == "notshared") print notshared + 0
+		      if (e == "waste") printf "%.1f%%\n", 100 * (slot - bytes) / slot }' "$fix/$1/caches"
+}
+for f in basic extra; do
+	prefix="$f: "
+	run --dir "$fix/$f" --caches
+	want=$(cfield "$f" rows)
+	check "--caches: header, $want caches and a total" \
+		[ "$(wc -l <"$tmp/out")" -eq $((want + 2)) ]
+	want=$(cfield "$f" top)
+	check "--caches: most live bytes first ($want)" \
+		[ "$(awk 'NR == 2 { print $1 }' "$tmp/out")" = "$want" ]
+	# shellcheck disable=SC2046 # split on purpose: the total row's fields
+	set -- $(awk '$1 == "all"' "$tmp/out")
+	want=$(cfield "$f" live)
+	check "--caches: total live objects $want (got $2)" [ "$2" = "$want" ]
+	want=$(cfield "$f" spans)
+	check "--caches: total spans of own classes $want (got $(eval echo \$$#))" \
+		[ "$(eval echo \$$#)" = "$want" ]
+	want=$(cfield "$f" waste)
+	check "--caches: total waste $want" grep -q "^all .* $want " "$tmp/out"
+	want=$(cfield "$f" notshared)
+	check "fixture sanity: merged caches have shared spans ($want not)" [ "$want" = 0 ]
+	n=$(grep -c ' merged .* shared' "$tmp/out")
+	want=$(( $(cfield "$f" rows) - $(cfield "$f" own) ))
+	check "--caches: $want merged caches show shared spans ($n)" [ "$n" = "$want" ]
+	run --dir "$fix/$f" --json
+	want=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		    $c["name"] == "ext2_inode_cache" { print $c["live_objects"] }' "$fix/$f/caches")
+	check "--json: caches ext2_inode_cache live_objects $want" \
+		[ "$(jget "[r['live_objects'] for r in d['caches'] if r['name'] == 'ext2_inode_cache'][0]")" = "$want" ]
+	check "--json: a merged cache's spans is the word \"shared\"" \
+		[ "$(jget "[r['spans'] for r in d['caches'] if r['own'] == 0][0]")" = shared ]
+	run --dir "$fix/$f"
+	want="Typed caches: $(cfield "$f" rows) ($(cfield "$f" own) own class"
+	check "summary: \"$want\"" grep -q "^$want" "$tmp/out"
+	first=$(awk '/^Typed caches/ { getline; getline; print $1; exit }' "$tmp/out")
+	check "summary: top cache by live bytes is $(cfield "$f" top) (got $first)" \
+		[ "$first" = "$(cfield "$f" top)" ]
+done
+prefix=""
+g=$fix/guest
+expect_fail "no caches file: --caches" "caches: missing" --dir "$g" --caches
+expect_ok "no caches file: summary still works" --dir "$g"
+check "no caches file: summary has no caches section" \
+	sh -c "! grep -q '^Typed caches' '$tmp/out'"
+run --dir "$g" --json
+check "no caches file: --json has no caches key" \
+	[ "$(jget "'caches' in d")" = False ]
+run --dir "$b" --json
+check "caches file: --json has a caches key" [ "$(jget "'caches' in d")" = True ]
+d=$(copy basic)
+awk 'NR == 2 { $9 = "4x" } { print }' "$b/caches" >"$d/caches"
+expect_fail "caches: non-numeric live_objects" "caches.*live_objects.*4x" --dir "$d" --caches
+d=$(copy basic)
+awk 'NR == 2 { $2 = "shared" } { print }' "$b/caches" >"$d/caches"
+expect_fail "caches: \"shared\" only in spans" "object_size.*shared" --dir "$d" --caches
+d=$(copy basic)
+sed '1s/^name /cache /' "$b/caches" >"$d/caches"
+expect_fail "caches: no name column" 'no column "name"' --dir "$d" --caches
+expect_fail "caches: a broken caches file fails the summary too" 'no column "name"' --dir "$d"
+d=$(copy basic)
+head -n 1 "$b/caches" >"$d/caches"
+expect_ok "caches: no caches at all" --dir "$d" --caches
+check "caches: no caches: header and a zero total" \
+	[ "$(awk '$1 == "all" { print $2 }' "$tmp/out")" = 0 ]
+
 # --- missing or broken input ---------------------------------------------------
 expect_fail "missing dir" "$tmp/nonexistent" --dir "$tmp/nonexistent"
 expect_fail "missing dir (--json)" "$tmp/nonexistent" --dir "$tmp/nonexistent" --json
@@ -221,6 +303,8 @@ expect_ok "--help" --help
 check "--help mentions --watch" grep -q -- "--watch" "$tmp/out"
 expect_fail "unknown option" "" --bogus
 expect_fail "two views" "one of" --dir "$b" --cpus --json
+expect_fail "two views (--caches)" "one of" --dir "$b" --caches --classes
+check "--help mentions --caches" sh -c "'$bin' --help | grep -q -- --caches"
 expect_fail "--count without --watch" "needs --watch" --dir "$b" --count 2
 expect_fail "bad --watch" "--watch" --dir "$b" --watch abc
 expect_fail "stray argument" "unexpected" --dir "$b" cpus
