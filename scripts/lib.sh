@@ -42,11 +42,23 @@ sa_source_version() {
 }
 
 # Short hash of the test config fragment plus the build recipe version.
+# With argument arm64: the arm64 test kernel's (kunit/test-arm64.config);
+# x86_64 (the default) keeps the key it always had.
 sa_test_config_hash() {
+	if [[ "${1:-x86_64}" == arm64 ]]; then
+		{ cat "$SA_ROOT/kunit/test-arm64.config"; echo "recipe=1 arch=arm64"; } |
+			sha256sum | cut -c1-12
+		return
+	fi
 	{ cat "$SA_ROOT/kunit/test.config"; echo "recipe=1"; } | sha256sum | cut -c1-12
 }
 
+# test-kernel/<srcver>-<cfghash> (x86_64) or test-kernel/arm64-<srcver>-<cfghash>
 sa_test_kernel_dir() {
+	if [[ "${1:-x86_64}" == arm64 ]]; then
+		echo "$SA_CACHE/test-kernel/arm64-$(sa_source_version)-$(sa_test_config_hash arm64)"
+		return
+	fi
 	echo "$SA_CACHE/test-kernel/$(sa_source_version)-$(sa_test_config_hash)"
 }
 

@@ -22,6 +22,14 @@
 #   test       the test kernel from linux-source-6.12 + kunit/test.config
 #              (scripts/build-test-kernel.sh, about 8 minutes the first time)
 #   initramfs  busybox-static base tree and the host-built static module loader
+#   arm64      (not in the default list) what arm64 guests need: the cross
+#              compiler, qemu-system-aarch64 (qemu-system-arm), Debian's
+#              busybox-static:arm64 (dpkg --add-architecture arm64, then
+#              apt-get download, extracted, not installed) and sa-insmod
+#              cross-compiled, as initramfs/base-arm64
+#   test-arm64 (not in the default list) the arm64 test kernel from
+#              linux-source-6.12 + kunit/test-arm64.config
+#              (scripts/build-test-kernel.sh --arch arm64, about 10 minutes)
 #
 # Everything goes under $SPANALLOC_CACHE (default <repo>/.cache). Nothing is
 # downloaded except Debian packages through apt.
@@ -34,6 +42,7 @@ source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=setup
 
 want_deps=0 want_stock=0 want_stock61=0 want_stockrt=0 want_test=0 want_initramfs=0
+want_arm64=0 want_test_arm64=0
 if [[ $# -eq 0 ]]; then
 	set -- deps stock stock61 stockrt test initramfs
 fi
@@ -45,7 +54,9 @@ for arg in "$@"; do
 	stockrt) want_stockrt=1 ;;
 	test) want_test=1 ;;
 	initramfs) want_initramfs=1 ;;
-	*) sa_die "unknown setup step '$arg' (deps, stock, stock61, stockrt, test, initramfs)" ;;
+	arm64) want_arm64=1 ;;
+	test-arm64) want_test_arm64=1 ;;
+	*) sa_die "unknown setup step '$arg' (deps, stock, stock61, stockrt, test, initramfs, arm64, test-arm64)" ;;
 	esac
 done
 
@@ -59,9 +70,10 @@ as_root() {
 	fi
 }
 
-setup_deps() {
+# install_missing PKG...: apt-get install those not installed yet.
+install_missing() {
 	local missing=() p
-	for p in "${SA_APT_PACKAGES[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
@@ -73,6 +85,10 @@ setup_deps() {
 	as_root apt-get update -q
 	as_root env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+setup_deps() {
+	install_missing "${SA_APT_PACKAGES[@]}"
 }
 
 # Newest ABI name whose linux-image-<ABI>-<FLAVOUR>-unsigned the apt index
@@ -190,12 +206,72 @@ setup_initramfs() {
 	sa_log "busybox: $("$bb" 2>&1 | head -n1 | awk '{print $2}') (busybox-static $(dpkg-query -W -f '${Version}' busybox-static))"
 }
 
+# arm64 guests: cross compiler, qemu-system-aarch64, busybox-static:arm64
+# (downloaded, not installed) and the cross-compiled module loader, in
+# initramfs/base-arm64 (the same layout as base/).
+setup_arm64() {
+	local base="$SA_CACHE/initramfs/base-arm64" tools="$SA_CACHE/tools" debs="$SA_CACHE/debs"
+	local bbver deb tmp
+	install_missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
+	# The host's busybox version if the archive has it for arm64 (the
+	# host's applet list is used), else the newest.
+	bbver="$(dpkg-query -W -f '${Version}' busybox-static)"
+	deb="$(compgen -G "$debs/busybox-static_*_arm64.deb" | sort -V | tail -n1 || true)"
+	if [[ -z "$deb" ]]; then
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			sa_log "dpkg --add-architecture arm64 (for apt-get download busybox-static:arm64)"
+			as_root dpkg --add-architecture arm64
+			as_root apt-get update -q
+		fi
+		sa_log "apt-get download busybox-static:arm64=$bbver"
+		mkdir -p "$debs"
+		tmp="$(mktemp -d)"
+		chmod 0777 "$tmp"
+		if ! (cd "$tmp" && apt-get download -q "busybox-static:arm64=$bbver" >/dev/null 2>&1); then
+			(cd "$tmp" && apt-get download -q busybox-static:arm64 >/dev/null)
+		fi
+		mv "$tmp"/*.deb "$debs/"
+		rm -rf "$tmp"
+		deb="$(compgen -G "$debs/busybox-static_*_arm64.deb" | sort -V | tail -n1)"
+	fi
+	mkdir -p "$tools"
+	if [[ ! -x "$tools/sa-insmod-arm64" || "$SA_ROOT/scripts/sa-insmod.c" -nt "$tools/sa-insmod-arm64" ]]; then
+		sa_log "building static module loader for arm64"
+		aarch64-linux-gnu-gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod-arm64" "$SA_ROOT/scripts/sa-insmod.c"
+		aarch64-linux-gnu-strip "$tools/sa-insmod-arm64"
+	fi
+	if [[ ! -f "$base/.done" || "$deb" -nt "$base/.done" || "$tools/sa-insmod-arm64" -nt "$base/.done" ]]; then
+		sa_log "making arm64 busybox initramfs base"
+		rm -rf "$base" "$base.deb"
+		mkdir -p "$base"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,modules,mnt}
+		dpkg-deb -x "$deb" "$base.deb"
+		cp "$base.deb/bin/busybox" "$base/bin/busybox"
+		rm -rf "$base.deb"
+		local applet
+		for applet in $(/bin/busybox --list-full); do
+			[[ -e "$base/$applet" ]] || ln -s /bin/busybox "$base/$applet"
+		done
+		rm -f "$base/sbin/insmod"
+		cp "$tools/sa-insmod-arm64" "$base/sbin/sa-insmod"
+		ln -s sa-insmod "$base/sbin/insmod"
+		touch "$base/.done"
+	fi
+	sa_log "arm64: $(aarch64-linux-gnu-gcc --version | head -n1), $(qemu-system-aarch64 --version | head -n1), busybox-static:arm64 $(dpkg-deb -f "$deb" Version)"
+}
+
+setup_test_arm64() {
+	"$SA_ROOT/scripts/build-test-kernel.sh" --arch arm64
+	sa_log "arm64 test kernel: $(sa_source_version) from linux-source-6.12 $(sa_source_pkg_version), config $(sa_test_config_hash arm64)"
+}
+
 [[ $want_deps -eq 1 ]] && setup_deps
 [[ $want_stock -eq 1 ]] && setup_stock stock '6\.12\.[0-9]+\+deb12' "${STOCK_KERNEL:-}"
 [[ $want_stock61 -eq 1 ]] && setup_stock stock61 '6\.1\.0-[0-9]+' "${STOCK61_KERNEL:-}"
 [[ $want_stockrt -eq 1 ]] && setup_stock stockrt '6\.12\.[0-9]+\+deb12' "${STOCKRT_KERNEL:-}" rt-amd64
 [[ $want_initramfs -eq 1 ]] && setup_initramfs
 [[ $want_test -eq 1 ]] && setup_test
+[[ $want_arm64 -eq 1 ]] && setup_arm64
+[[ $want_test_arm64 -eq 1 ]] && setup_test_arm64
 sa_log "qemu: $(qemu-system-x86_64 --version | head -n1)"
 exit 0
 # shellcheck disable=SC2317 # reached when the script does not exit earlier
