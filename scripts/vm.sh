@@ -10,6 +10,8 @@
 #
 # Kernels: stock (Debian 12's 6.12), stock61 (its default 6.1), stockrt (its
 # PREEMPT_RT 6.12), test (built from linux-source-6.12 with kunit/test.config).
+# --append ARGS    add ARGS to the kernel command line (as VM_APPEND does;
+#                  a guest script's "# vm.sh:" line can say --append kmemleak=on)
 # Builds spanalloc.ko for the chosen kernel in a per-kernel copy of the tree
 # ($SPANALLOC_CACHE/build/<kernel>/src; on the test kernel also kunit/*.ko),
 # builds each --ext DIR there too with
@@ -67,6 +69,7 @@ while [[ $# -gt 0 ]]; do
 	--timeout) timeout="$2"; shift 2 ;;
 	--log) logcopy="$2"; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--append) VM_APPEND="${VM_APPEND:-} $2"; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "vm.sh: unknown option $1" >&2; usage ;;

@@ -123,6 +123,24 @@ static unsigned long sa_scan(struct shrinker *s, struct shrink_control *sc)
 	return released ? released : SHRINK_STOP;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * sa_shrinker_scan() - one scan call, as reclaim makes it (KUnit)
+ * @gfp: the reclaiming allocation's flags
+ *
+ * Lets a test call the shrinker twice within its flush interval.
+ * Context: process context.
+ * Return: what the scan returned (pages given back, or SHRINK_STOP).
+ */
+unsigned long sa_shrinker_scan(gfp_t gfp)
+{
+	struct shrink_control sc = { .gfp_mask = gfp, .nr_to_scan = 128 };
+
+	return sa_scan(sa_shrinker, &sc);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_shrinker_scan);
+#endif
+
 /* Allocations plus frees so far, to tell whether spanalloc was idle. */
 static u64 sa_ops(void)
 {

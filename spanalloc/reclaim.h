@@ -13,5 +13,8 @@
 int sa_reclaim_init(void);
 void sa_reclaim_exit(void);
 void sa_scavenger_pause(bool pause);
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned long sa_shrinker_scan(gfp_t gfp);
+#endif
 
 #endif /* _SPANALLOC_RECLAIM_H */

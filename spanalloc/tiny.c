@@ -174,6 +174,7 @@ bool sa_tiny_holds_block(int cpu)
 {
 	return READ_ONCE(per_cpu_ptr(&sa_tiny_cpus, cpu)->block);
 }
+EXPORT_SYMBOL_IF_KUNIT(sa_tiny_holds_block);
 
 /**
  * sa_tiny_init() - register the tiny spans' hooks
