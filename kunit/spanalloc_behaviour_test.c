@@ -330,7 +330,7 @@ static void keep_empty_spans_param(struct kunit *test)
 			span[s] = take_span(test, cls, objs + total, &n[s]);
 			total += n[s];
 		}
-		KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 4);
+		KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_NONE_FREE), 4);
 		/* Back in span order: the first keeps[k] to empty are kept. */
 		for (s = 0, total = 0; s < ARRAY_SIZE(span); s++) {
 			if (s < keeps[k])
@@ -339,12 +339,12 @@ static void keep_empty_spans_param(struct kunit *test)
 			total += n[s];
 		}
 		ms = sa_test_stats();
-		KUNIT_EXPECT_EQ_MSG(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), keeps[k],
+		KUNIT_EXPECT_EQ_MSG(test, sa_central_nr_spans(cls, SA_LIST_ALL_FREE), keeps[k],
 				    "keep_empty_spans=%u", keeps[k]);
 		KUNIT_EXPECT_EQ_MSG(test, ms.heap_inuse, (u64)pages * PAGE_SIZE,
 				    "keep_empty_spans=%u", keeps[k]);
 		sa_central_release_empty();
-		KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 0);
+		KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_ALL_FREE), 0);
 		KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);
 	}
 }

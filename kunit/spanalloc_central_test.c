@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for the central lists (spanalloc/central.c): spans move
- * between the partial, full and empty lists as objects leave and return,
+ * between the partial, none-free and all-free lists as objects leave and return,
  * wholly free spans go back to the page heap, and batches are exact.
  */
 #include <linux/module.h>
@@ -16,38 +16,38 @@ static void span_moves_between_lists(struct kunit *test)
 	objs = kunit_kcalloc(test, sa_class_objs(cls) + 1, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL) +
-			sa_central_nr_spans(cls, SA_LIST_FULL) +
-			sa_central_nr_spans(cls, SA_LIST_EMPTY), 0);
+			sa_central_nr_spans(cls, SA_LIST_NONE_FREE) +
+			sa_central_nr_spans(cls, SA_LIST_ALL_FREE), 0);
 
 	/* Taking one object of a fresh span leaves it partial. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs, 1, GFP_KERNEL), 1);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 1);
 	n = sa_span_of(objs[0])->objs;
 	KUNIT_ASSERT_LE(test, n, sa_class_objs(cls));
-	/* Taking the rest makes it full, and no second span is cut. */
+	/* Taking the rest leaves none free, and no second span is cut. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + 1, n - 1, GFP_KERNEL), n - 1);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 0);
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 1);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_NONE_FREE), 1);
 	for (i = 1; i < n; i++)
 		KUNIT_EXPECT_PTR_EQ(test, sa_span_of(objs[i]), sa_span_of(objs[0]));
 
 	/* One object back: partial again. */
 	sa_central_return(cls, objs, 1);
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 0);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_NONE_FREE), 0);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 1);
 	/* The freed object is handed out again first. */
 	KUNIT_ASSERT_EQ(test, sa_central_fetch(cls, objs + n, 1, GFP_KERNEL), 1);
 	KUNIT_EXPECT_PTR_EQ(test, objs[n], objs[0]);
 	objs[0] = objs[n];
 
-	/* All back: the span is empty and kept (keep_empty_spans = 1). */
+	/* All back: the span is all free and kept (keep_empty_spans = 1). */
 	sa_central_return(cls, objs, n);
 	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_PARTIAL), 0);
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 1);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_ALL_FREE), 1);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().central_free_bytes, (u64)n * 1024);
 
 	sa_central_release_empty();
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 0);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_ALL_FREE), 0);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().central_free_bytes, 0);
 }
@@ -80,11 +80,11 @@ static void second_empty_span_goes_to_heap(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, a, b);
 	abytes = (unsigned long)a->npages << PAGE_SHIFT;
 	bbytes = (unsigned long)b->npages << PAGE_SHIFT;
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_FULL), 2);
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_NONE_FREE), 2);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, abytes + bbytes);
 	sa_central_return(cls, objs, na + nb);
-	/* The first span to empty is kept, the other went back to the heap. */
-	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_EMPTY), 1);
+	/* The first span all free is kept, the other went back to the heap. */
+	KUNIT_EXPECT_EQ(test, sa_central_nr_spans(cls, SA_LIST_ALL_FREE), 1);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, abytes);
 	sa_central_release_empty();
 }

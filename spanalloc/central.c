@@ -5,8 +5,9 @@
  *
  * What it does: one central list per size class (and one for the tiny
  * allocator's 16-byte blocks) holds that class's spans on three lists:
- * partial (some objects free), full (none free) and empty (all free, kept
- * to avoid thrashing the page heap; at most keep_empty_spans per class).
+ * partial (some objects free), none-free (every object handed out) and
+ * all-free (kept to avoid thrashing the page heap; at most
+ * keep_empty_spans per class).
  * It hands objects to the per-CPU caches and takes them back in batches.
  * Free objects of a span are linked through their first word, the link
  * obfuscated like SLAB_FREELIST_HARDENED and checked when used; objects
@@ -61,8 +62,8 @@ EXPORT_SYMBOL_IF_KUNIT(sa_dyn_classes);
  */
 struct sa_central {
 	spinlock_t lock;	/* irq-safe; see the top of this file */
-	struct list_head lists[SA_LIST_EMPTY + 1];
-	unsigned int nr[SA_LIST_EMPTY + 1];
+	struct list_head lists[SA_LIST_ALL_FREE + 1];
+	unsigned int nr[SA_LIST_ALL_FREE + 1];
 	u64 free_objs;
 	u64 inuse_objs;
 	u64 lost_objs;
@@ -83,12 +84,12 @@ static void central_lock(struct sa_central *c, unsigned long *flags)
 static void span_move(struct sa_central *c, struct sa_span *span, int to)
 {
 	lockdep_assert_held(&c->lock);
-	if (span->list_state != SA_LIST_NONE) {
+	if (span->list_state != SA_LIST_OFF) {
 		list_del(&span->link);
 		c->nr[span->list_state]--;
 	}
 	span->list_state = to;
-	if (to != SA_LIST_NONE) {
+	if (to != SA_LIST_OFF) {
 		list_add(&span->link, &c->lists[to]);
 		c->nr[to]++;
 	}
@@ -102,7 +103,7 @@ static void span_detach(struct sa_central *c, struct sa_span *span,
 			struct list_head *release)
 {
 	lockdep_assert_held(&c->lock);
-	span_move(c, span, SA_LIST_NONE);
+	span_move(c, span, SA_LIST_OFF);
 	c->free_objs -= span->nfree;
 	list_add(&span->link, release);
 }
@@ -283,7 +284,7 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 		span = list_first_entry_or_null(&c->lists[SA_LIST_PARTIAL],
 						struct sa_span, link);
 		if (!span)
-			span = list_first_entry_or_null(&c->lists[SA_LIST_EMPTY],
+			span = list_first_entry_or_null(&c->lists[SA_LIST_ALL_FREE],
 							struct sa_span, link);
 		if (!span && fresh) {
 			span = fresh;
@@ -291,7 +292,7 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 			c->free_objs += span->nfree;
 		}
 		if (!span) {
-			unsigned int nspans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL];
+			unsigned int nspans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE];
 
 			/* Fill the whole batch: cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
@@ -303,14 +304,14 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 		}
 		while (got < nr && span->nfree)
 			objs[got++] = span_pop(c, span, ci);
-		span_move(c, span, span->nfree ? SA_LIST_PARTIAL : SA_LIST_FULL);
+		span_move(c, span, span->nfree ? SA_LIST_PARTIAL : SA_LIST_NONE_FREE);
 	}
 	c->free_objs -= got;
 	c->inuse_objs += got;
 	if (fresh) {
 		/* Another CPU filled the list meanwhile: keep the span. */
 		c->free_objs += fresh->nfree;
-		span_move(c, fresh, SA_LIST_EMPTY);
+		span_move(c, fresh, SA_LIST_ALL_FREE);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return got;
@@ -373,8 +374,8 @@ void sa_central_return(unsigned int cls, void **objs, int nr)
 		if (span->inuse) {
 			if (span->list_state != SA_LIST_PARTIAL)
 				span_move(c, span, SA_LIST_PARTIAL);
-		} else if (c->nr[SA_LIST_EMPTY] < READ_ONCE(keep_empty_spans)) {
-			span_move(c, span, SA_LIST_EMPTY);
+		} else if (c->nr[SA_LIST_ALL_FREE] < READ_ONCE(keep_empty_spans)) {
+			span_move(c, span, SA_LIST_ALL_FREE);
 		} else {
 			span_detach(c, span, &release);
 		}
@@ -412,9 +413,9 @@ unsigned int sa_central_release_class(unsigned int cls)
 	unsigned int left;
 
 	central_lock(c, &flags);
-	list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_EMPTY], link)
+	list_for_each_entry_safe(span, tmp, &c->lists[SA_LIST_ALL_FREE], link)
 		span_detach(c, span, &release);
-	left = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL];
+	left = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE];
 	spin_unlock_irqrestore(&c->lock, flags);
 	release_spans(&release);
 	return left;
@@ -452,7 +453,7 @@ void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	st->spans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_FULL] + c->nr[SA_LIST_EMPTY];
+	st->spans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE] + c->nr[SA_LIST_ALL_FREE];
 	st->free_objs = c->free_objs;
 	st->inuse_objs = c->inuse_objs;
 	st->lost_objs = c->lost_objs;
@@ -479,7 +480,7 @@ u64 sa_central_recount(unsigned int cls)
 	int l;
 
 	spin_lock_irqsave(&c->lock, flags);
-	for (l = SA_LIST_PARTIAL; l <= SA_LIST_EMPTY; l++)
+	for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++)
 		list_for_each_entry(span, &c->lists[l], link)
 			n += span->nfree;
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -497,7 +498,7 @@ void sa_central_exit(void)
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_central *c = &sa_centrals[cls];
 
-		for (l = SA_LIST_PARTIAL; l <= SA_LIST_EMPTY; l++) {
+		for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++) {
 			list_for_each_entry_safe(span, tmp, &c->lists[l], link) {
 				list_del(&span->link);
 				span_release(span);
@@ -517,7 +518,7 @@ int sa_central_init(void)
 		struct sa_central *c = &sa_centrals[cls];
 
 		spin_lock_init(&c->lock);
-		for (l = 0; l <= SA_LIST_EMPTY; l++)
+		for (l = 0; l <= SA_LIST_ALL_FREE; l++)
 			INIT_LIST_HEAD(&c->lists[l]);
 	}
 	return 0;

@@ -72,12 +72,15 @@ enum sa_span_kind {
 	SA_SPAN_DIRECT,		/* one large object straight from alloc_pages */
 };
 
-/* Which central list a small span is on, in sa_span::list_state. */
+/*
+ * Which central list a small span is on, in sa_span::list_state, named for
+ * its free objects (Go's "full" and "empty" mean the opposite of SLUB's).
+ */
 enum sa_span_list {
-	SA_LIST_NONE,
-	SA_LIST_PARTIAL,
-	SA_LIST_FULL,
-	SA_LIST_EMPTY,
+	SA_LIST_OFF,		/* on no list (in a CPU's hands or being cut) */
+	SA_LIST_PARTIAL,	/* some objects free */
+	SA_LIST_NONE_FREE,	/* every object handed out */
+	SA_LIST_ALL_FREE,	/* no object handed out (kept: keep_empty_spans) */
 };
 
 struct sa_chunk;
