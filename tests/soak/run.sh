@@ -9,13 +9,14 @@
 # options can be given in SOAK_VM_OPTS (e.g. "--smp 8"). Exit status:
 # vm.sh's for the soak, else for the model.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../../scripts/lib.sh"
+cd "$SA_ROOT"
 secs="${1:-60}"
 [[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
 seed="${MODEL_SEED:-0}"
 [[ "$seed" =~ ^[0-9]+$ ]] || { echo "MODEL_SEED must be a number" >&2; exit 2; }
-cache="${SPANALLOC_CACHE:-$root/.cache}"
+cache="$SA_CACHE"
 mkdir -p "$cache/logs"
 tmp="$(mktemp "${TMPDIR:-/tmp}/soak.XXXXXX.sh")"
 log="$cache/logs/soak-${secs}s-$(date +%Y%m%d-%H%M%S).log"
