@@ -1000,7 +1000,30 @@ static int group_memory(void *unused)
 
 /* ---- probe: costs of pieces of the paths, to see where time goes ---- */
 
-static u64 probe_loop(int what, void *p, unsigned int n)
+enum probe {
+	PROBE_USABLE_SIZE,	/* spanalloc_usable_size() of a 64-byte object */
+	PROBE_KSIZE,		/* ksize() of a 64-byte kmalloc object */
+	PROBE_IRQSAVE,		/* local_irq_save() + restore */
+	PROBE_RCU,		/* rcu_read_lock() + unlock */
+	PROBE_PREEMPT,		/* preempt_disable() + enable */
+	PROBE_MEMSET,		/* memset() of a page */
+	PROBE_CLEAR_PAGE,	/* clear_page() */
+	PROBE_EMPTY,		/* the loop alone */
+	NR_PROBES
+};
+
+static const char *const probe_names[NR_PROBES] = {
+	[PROBE_USABLE_SIZE] = "usable_size",
+	[PROBE_KSIZE] = "ksize",
+	[PROBE_IRQSAVE] = "irqsave+restore",
+	[PROBE_RCU] = "rcu_read_lock+unlock",
+	[PROBE_PREEMPT] = "preempt_disable+enable",
+	[PROBE_MEMSET] = "memset 4096",
+	[PROBE_CLEAR_PAGE] = "clear_page 4096",
+	[PROBE_EMPTY] = "empty loop",
+};
+
+static u64 probe_loop(enum probe what, void *p, unsigned int n)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -1011,28 +1034,28 @@ static u64 probe_loop(int what, void *p, unsigned int n)
 	for (i = 0; i < n; i++) {
 		OPTIMIZER_HIDE_VAR(p);
 		switch (what) {
-		case 0:
+		case PROBE_USABLE_SIZE:
 			sink += spanalloc_usable_size(p);
 			break;
-		case 1:
+		case PROBE_KSIZE:
 			sink += ksize(p);
 			break;
-		case 2:
+		case PROBE_IRQSAVE:
 			local_irq_save(flags);
 			local_irq_restore(flags);
 			break;
-		case 3:
+		case PROBE_RCU:
 			rcu_read_lock();
 			rcu_read_unlock();
 			break;
-		case 4:
+		case PROBE_PREEMPT:
 			preempt_disable();
 			preempt_enable();
 			break;
-		case 5:
+		case PROBE_MEMSET:
 			memset(p, 0, PAGE_SIZE);
 			break;
-		case 6:
+		case PROBE_CLEAR_PAGE:
 			clear_page(p);
 			break;
 		default:
@@ -1046,32 +1069,31 @@ static u64 probe_loop(int what, void *p, unsigned int n)
 
 static int group_probe(void *unused)
 {
-	static const char *const names[] = {
-		"usable_size", "ksize", "irqsave+restore", "rcu_read_lock+unlock",
-		"preempt_disable+enable", "memset 4096", "clear_page 4096", "empty loop",
-	};
-#define NPROBES ARRAY_SIZE(names)
-	unsigned int n = 2000, r, w, i;
-	u64 v[NPROBES][MAX_ROUNDS];
+	unsigned int n = 2000, r, i;
+	u64 v[NR_PROBES][MAX_ROUNDS];
 	void *ps = spanalloc_alloc(64, GFP_KERNEL);
 	void *pk = kmalloc(64, GFP_KERNEL);
 	void *pg = (void *)__get_free_page(GFP_KERNEL);
+	enum probe w;
 
 	if (ps && pk && pg) {
 		for (r = 0; r <= rounds; r++) {
-			for (w = 0; w < NPROBES; w++) {
-				u64 c = probe_loop(w, w == 0 ? ps : w >= 5 && w <= 6 ? pg : pk, n);
+			for (w = 0; w < NR_PROBES; w++) {
+				/* the spanalloc object, a page, or the kmalloc object */
+				void *p = w == PROBE_USABLE_SIZE ? ps :
+					  w == PROBE_MEMSET || w == PROBE_CLEAR_PAGE ? pg : pk;
+				u64 c = probe_loop(w, p, n);
 
 				if (r)
 					v[w][r - 1] = per_op(c, n);
 			}
 			cond_resched();
 		}
-		for (i = 0; i < NPROBES; i++) {
+		for (i = 0; i < NR_PROBES; i++) {
 			u64 med = median(v[i], rounds);
 
 			jadd("{\"seq\":%u,\"group\":\"probe\",\"wl\":\"%s\",\"size\":64,",
-			     seq++, names[i]);
+			     seq++, probe_names[i]);
 			jadd("\"n\":%u,\"cycles\":" FXF "}", n, FX_INT(med), FX_FRAC(med));
 			jemit();
 		}
