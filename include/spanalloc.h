@@ -35,6 +35,8 @@
  * @live_objects: objects allocated and not yet freed (mallocs - frees)
  * @cpu_cached_bytes: bytes of free objects held in per-CPU caches
  * @central_free_bytes: bytes of free objects in spans on the central lists
+ * @transfer_cached_bytes: bytes of free objects held in the transfer caches
+ *	(batches on their way from one CPU cache to another)
  * @large_bytes: bytes of large objects (page heap and direct pages)
  * @metadata_bytes: bytes of spanalloc's own bookkeeping (span structs and
  *	per-CPU caches); not part of @heap_sys
@@ -77,6 +79,7 @@ struct spanalloc_memstats {
 	u64 passthrough_frees;
 	u64 rcu_frees;
 	u64 rcu_batches;
+	u64 transfer_cached_bytes;
 };
 
 void *spanalloc_alloc(size_t size, gfp_t gfp);

@@ -13,6 +13,7 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include "sa_test.h"
+#include "transfer.h"
 #include "sa_fault.h"
 
 static u64 cpu_counter(int cpu, size_t off)
@@ -401,14 +402,15 @@ static void bulk_takes_cache_then_central(struct kunit *test)
  * The busy fallback, made to happen: this CPU's stack of a class is
  * claimed as by a push an interrupt cut into. Meanwhile allocations and
  * frees on this CPU, single and bulk, leave the stack alone and go to the
- * central list; once the claim ends, the stack is as it was and the fast
- * path hands out its top object again.
+ * levels below (transfer cache, central list); once the claim ends, the
+ * stack is as it was and the fast path hands out its top object again.
  */
 static void busy_stack_goes_to_central(struct kunit *test)
 {
 	unsigned long step = (unsigned long)roundup_pow_of_two(nr_cpu_ids) << 16;
 	unsigned int cls = sa_size_class(64), count, i;
 	struct sa_central_stats c0, c1;
+	struct sa_transfer_stats t0, t1;
 	unsigned long ct, claimed, now;
 	void *keep[4], *bulk[8], *top, *p;
 	u64 refills;
@@ -427,6 +429,7 @@ static void busy_stack_goes_to_central(struct kunit *test)
 	KUNIT_ASSERT_GE(test, count, ARRAY_SIZE(keep));
 	top = keep[ARRAY_SIZE(keep) - 1];
 	sa_central_read_stats(cls, &c0);
+	sa_transfer_read_stats(cls, &t0);
 	refills = CPU_STAT(cpu, refills);
 
 	/* Claim the stack: busy, same count, tid moved on. */
@@ -447,11 +450,12 @@ static void busy_stack_goes_to_central(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(bulk); i++)
 		KUNIT_EXPECT_PTR_NE(test, bulk[i], top);
 	spanalloc_free_bulk(ARRAY_SIZE(bulk), bulk);
-	/* Nothing touched the stack; what the central list lent came back. */
+	/* Nothing touched the stack; what the levels below lent came back. */
 	now = this_cpu_read(sa_cpus->cc[cls].ct);
 	KUNIT_EXPECT_EQ(test, now, claimed);
 	sa_central_read_stats(cls, &c1);
-	KUNIT_EXPECT_EQ(test, c1.free_objs, c0.free_objs);
+	sa_transfer_read_stats(cls, &t1);
+	KUNIT_EXPECT_EQ(test, c1.free_objs + t1.objs, c0.free_objs + t0.objs);
 
 	/*
 	 * End the claim as the push would, without a new object (and clear

@@ -31,12 +31,13 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spanalloc
 LEVELS = {
     "page_heap": 0,
     "central": 1,
-    "cpu_cache": 2,
-    "tiny": 3, "debug": 3, "kcache": 3,
-    "main": 4,
-    "rcu_free": 5, "slab_api": 5,
-    "debugfs": 6, "reclaim": 6,
-    "module": 7,
+    "transfer": 2,
+    "cpu_cache": 3,
+    "tiny": 4, "debug": 4, "kcache": 4,
+    "main": 5,
+    "rcu_free": 6, "slab_api": 6,
+    "debugfs": 7, "reclaim": 7,
+    "module": 8,
 }
 SHARED = {"internal", "sizeclasses", "compat"}
 

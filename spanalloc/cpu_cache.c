@@ -8,7 +8,7 @@
  * it, whichever CPU allocated the object; nothing else is touched on that
  * path (no atomic read-modify-write, no shared cache line: the counters are
  * per CPU too). When a stack is empty a batch of sa_classes[].batch objects
- * is fetched from the central list; when it is full, or the CPU holds more
+ * is fetched from the level below; when it is full, or the CPU holds more
  * than cpu_cache_kib KiB, a batch goes back.
  *
  * Locking: the fast path (cpu_cache.h) takes no lock: preemption off, a
@@ -16,14 +16,17 @@
  * paths here take sa_cc_lock() (the CPU's local lock, irqs off; preemption
  * off too on PREEMPT_RT), which keeps every fast path on this CPU out, and
  * move the tid on with each change. No other lock is taken under it and it
- * is taken under none: the central lists are always called with it
+ * is taken under none: the transfer caches are always called with it
  * dropped, objects in hand. A drain (main.c) flushes each CPU from a work
  * item on that CPU (never by IPI) with sa_cache_flush(), one stack at a
- * time. On !RT all of it works in hardirq context; RT allows no allocator
- * calls there.
+ * time, then empties the transfer caches. On !RT all of it works in
+ * hardirq context; RT allows no allocator calls there.
  *
- * What it asks of the level below (central.c): sa_central_fetch() and
- * sa_central_return() of up to a batch of objects at a time.
+ * What it asks of the level below (transfer.c): sa_transfer_fetch() of at
+ * least the objects a refill wants and at most a batch, and
+ * sa_transfer_return() of up to a batch of objects at a time; whether
+ * they come from another CPU's flush or from the central list is the
+ * transfer cache's business.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,12 +40,9 @@
 #include <linux/workqueue.h>
 #include "internal.h"
 #include "page_heap.h"
-#include "central.h"
+#include "transfer.h"
 #include "cpu_cache.h"
 #include <trace/events/spanalloc.h>
-
-/* Largest batch the generator emits; the on-stack transfer arrays use it. */
-#define SA_MAX_BATCH	64
 
 unsigned int sa_cpu_cache_kib = 1024;
 module_param_named(cpu_cache_kib, sa_cpu_cache_kib, uint, 0644);
@@ -77,7 +77,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	void *obj;
 
 	want = this_cpu_read(sa_cpus->cc[cls].want);
-	n = sa_central_fetch(cls, objs, max(want, 1U), gfp);
+	n = sa_transfer_fetch(cls, objs, max(want, 1U), sa_class_batch(cls), gfp);
 	if (!n)
 		return NULL;
 	obj = objs[--n];
@@ -106,7 +106,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	sa_cc_unlock(flags);
 
 	if (keep < n)
-		sa_central_return(cls, objs + keep, n - keep);
+		sa_transfer_return(cls, objs + keep, n - keep);
 	return obj;
 }
 
@@ -158,9 +158,9 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	cc = &c->cc[cls];
 	c->stats.cls_frees[cls]++;
 	if (unlikely(sa_ct_busy(cc->ct))) {
-		/* An interrupted push owns the stack: straight to central. */
+		/* An interrupted push owns the stack: straight down. */
 		sa_cc_unlock(flags);
-		sa_central_return(cls, &p, 1);
+		sa_transfer_return(cls, &p, 1);
 		return;
 	}
 	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
@@ -176,7 +176,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	c->stats.flushes++;
 	trace_flush(smp_processor_id(), cls, osize, n);
 	sa_cc_unlock(flags);
-	sa_central_return(cls, objs, n);
+	sa_transfer_return(cls, objs, n);
 }
 
 /**
@@ -188,8 +188,8 @@ void sa_cache_flush_free(unsigned int cls, void *p)
  * @gfp: flags for new spans
  *
  * Takes what this CPU's stack holds, then fetches the rest straight from
- * the central list (no detour through the stack).
- * Context: as sa_central_fetch().
+ * the transfer cache and the central list (no detour through the stack).
+ * Context: as sa_transfer_fetch().
  * Return: objects stored, @nr unless memory ran out.
  */
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
@@ -215,7 +215,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	sa_cc_unlock(flags);
 
 	while (k < nr) {
-		n = sa_central_fetch(cls, ptrs + k, nr - k, gfp);
+		n = sa_transfer_fetch(cls, ptrs + k, nr - k, nr - k, gfp);
 		if (n <= 0)
 			break;
 		this_cpu_add(sa_cpus->stats.cls_mallocs[cls], n);
@@ -234,7 +234,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
  * @nr: how many
  *
  * Pushes what fits on this CPU's stack under one local lock and returns the
- * rest to the central list in one go.
+ * rest to the transfer cache in one go.
  * Context: any.
  */
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
@@ -265,7 +265,7 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 		c->stats.flushes++;
 	sa_cc_unlock(flags);
 	if (rest)
-		sa_central_return(cls, objs, rest);
+		sa_transfer_return(cls, objs, rest);
 }
 
 /*
@@ -295,7 +295,7 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
  * @local: @cpu is the running CPU, with migration off (take sa_cc_lock())
  *
  * A class at a time: the objects leave the stack under sa_cc_lock() and go
- * to the central list after it is dropped, so no other lock nests in it and
+ * to the transfer cache after it is dropped, so no other lock nests in it and
  * interrupts are off only while one stack is emptied. The order against
  * the tiny allocator's own flush is the caller's (main.c).
  * Context: process context or a CPU hotplug callback.
@@ -317,7 +317,7 @@ void sa_cache_flush(int cpu, bool local)
 			sa_cc_unlock(flags);
 		if (n) {
 			trace_flush(cpu, cls, sa_class_size(cls), n);
-			sa_central_return(cls, objs, n);
+			sa_transfer_return(cls, objs, n);
 		}
 	}
 }
@@ -348,7 +348,8 @@ static void drain_work_fn(struct work_struct *work)
  * Like SLUB's flush_all(): a work item on each CPU holding something, on a
  * WQ_MEM_RECLAIM workqueue, then a wait for them; no IPI, and no CPU
  * hotplug lock (shrinkers may run under it): a CPU that goes offline
- * meanwhile is flushed by the hotplug callback. Drains are serialised.
+ * meanwhile is flushed by the hotplug callback. Then every transfer cache
+ * goes to the central lists. Drains are serialised.
  * Context: process context, may sleep.
  */
 void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(int cpu))
@@ -366,6 +367,7 @@ void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&sa_drain_work, cpu));
+	sa_transfer_drain(0);
 	mutex_unlock(&sa_drain_mutex);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);

@@ -12,7 +12,7 @@
  * must write a slot, which an interrupt could be using, so it first claims
  * the stack with the same cmpxchg (busy flag set, count unchanged), writes
  * the slot, then publishes count + 1 and clears busy. An interrupt that
- * finds the stack busy leaves it alone and goes to the central list. No
+ * finds the stack busy leaves it alone and goes to the level below. No
  * atomic read-modify-write (the cmpxchg is CPU-local, without a lock prefix
  * on x86) and no shared cache line.
  *
@@ -73,11 +73,12 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @rcu_fallbacks: objects sent one by one (no batch page could be had)
  * @corruptions: damage found by the debug checks (poison, red zone)
  * @shrinks: times the shrinker gave memory back
- * @refills: batches fetched from central lists (each also served one
- *	allocation; every other small allocation was a fast-path hit)
- * @flushes: batches returned to central lists
- * @bulk_fetched: objects spanalloc_alloc_bulk() took straight from central
- *	lists
+ * @refills: batches fetched from the transfer caches or central lists
+ *	(each also served one allocation; every other small allocation was a
+ *	fast-path hit)
+ * @flushes: batches returned to the transfer caches or central lists
+ * @bulk_fetched: objects spanalloc_alloc_bulk() took straight from the
+ *	transfer caches or central lists
  * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
  * @cls_frees: per class, objects freed
  * @cls_req: per class, bytes requested by the callers
@@ -105,7 +106,7 @@ struct sa_cpu_stats {
  *	change, so a fast path interrupted by another user of the stack fails
  *	its cmpxchg and retries (SLUB's tid, for a stack). Busy is set while a
  *	task writes the slot it claimed for a push: interrupts on the CPU then
- *	leave the stack alone and use the central list directly.
+ *	leave the stack alone and use the transfer cache directly.
  * @objs: the stack, top at count - 1
  * @cap: capacity of @objs
  * @want: objects the next refill fetches: starts at 2 and doubles with each

@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "page_heap.h"
 #include "central.h"
+#include "transfer.h"
 #include "cpu_cache.h"
 #include "kcache.h"
 #include "debugfs.h"
@@ -71,6 +72,7 @@ static int memstats_show(struct seq_file *m, void *v)
 	SHOW(passthrough_frees);
 	SHOW(rcu_frees);
 	SHOW(rcu_batches);
+	SHOW(transfer_cached_bytes);
 #undef SHOW
 	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
 	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);
@@ -102,21 +104,24 @@ static int classes_show(struct seq_file *m, void *v)
 			cached[cls] += sa_cache_count(cpu, cls);
 		}
 	}
-	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given\n");
+	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses\n");
 	/* Typed caches' own classes are in the caches file. */
 	for (cls = 1; cls < SA_CLASS_DYN0; cls++) {
 		struct sa_central_stats cs;
+		struct sa_transfer_stats ts;
 		unsigned int size = sa_class_size(cls);
 
 		sa_central_read_stats(cls, &cs);
+		sa_transfer_read_stats(cls, &ts);
 		if (cls == SA_CLASS_TINY)
 			seq_puts(m, "tiny");
 		else
 			seq_printf(m, "%u", cls);
-		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   size, 1U << sa_class_span_order(cls), sa_class_objs(cls),
 			   cs.spans, mallocs[cls] - frees[cls], cs.free_objs, cached[cls],
-			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size);
+			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size,
+			   ts.objs, ts.hits, ts.misses);
 	}
 	kfree(mallocs);
 	return 0;

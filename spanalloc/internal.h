@@ -19,6 +19,8 @@
  *                              + preempt off on RT       counters
  *   tiny_lock (tiny)           local lock, as above      a CPU's open block
  *   sa_rcu_cpu.lock            raw spinlock, irqs off    a CPU's RCU batch
+ *   sa_transfer.lock           raw spinlock, irq-safe;   a class's transfer
+ *     (transfer)               one batch's memcpy        cache array
  *   sa_central.lock            spinlock, irq-safe        a class's spans
  *   sa_heap_lock               spinlock, irq-safe        the buddy heap
  *     sa_chunk_xa's xa_lock    nests in sa_heap_lock     chunks above the map
@@ -27,9 +29,10 @@
  * work items take the per-CPU, central and heap locks, sa_kcache_mutex and
  * sa_scavenger_lock only around their own state. No spinlock or local
  * lock nests in another but for the xa_lock above: the per-CPU locks hand
- * objects over in arrays and are dropped before the central lists are
- * called, and the central lists cut and release spans with their lock
- * dropped.
+ * objects over in arrays and are dropped before the transfer caches are
+ * called, the transfer caches copy at most one batch under their lock and
+ * call the central lists with it dropped, and the central lists cut and
+ * release spans with their lock dropped.
  */
 #ifndef _SPANALLOC_INTERNAL_H
 #define _SPANALLOC_INTERNAL_H

@@ -26,6 +26,7 @@
 #include "internal.h"
 #include "page_heap.h"
 #include "central.h"
+#include "transfer.h"
 #include "cpu_cache.h"
 #include "tiny.h"
 #include "debug.h"
@@ -574,7 +575,9 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	ms->heap_idle = hs.idle;
 	ms->heap_inuse = hs.sys - hs.idle;
 	ms->heap_released = hs.released;
-	ms->metadata_bytes = hs.metadata + sa_cache_metadata_bytes();
+	ms->transfer_cached_bytes = sa_transfer_bytes();
+	ms->metadata_bytes = hs.metadata + sa_cache_metadata_bytes() +
+			     sa_transfer_metadata_bytes();
 }
 EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
 

@@ -13,6 +13,7 @@
  *   tiny.c, debug.c, kcache.c    objects: tiny blocks, debug checks, typed
  *                                caches
  *   cpu_cache.c                  per-CPU stacks
+ *   transfer.c                   per-class arrays of batches between CPUs
  *   central.c                    per-class span lists
  *   page_heap.c                  pieces of pages, spans, lookup
  *
@@ -25,6 +26,7 @@
 #include "internal.h"
 #include "page_heap.h"
 #include "central.h"
+#include "transfer.h"
 #include "cpu_cache.h"
 #include "tiny.h"
 #include "debug.h"
@@ -56,6 +58,7 @@ static int __init spanalloc_init(void)
 	if (ret)
 		return ret;
 	sa_central_init();
+	sa_transfer_init();
 	ret = sa_cpu_cache_init();
 	if (ret)
 		goto out_heap;
@@ -79,6 +82,7 @@ out_api:
 	sa_api_exit();
 out_cache:
 	sa_cpu_cache_exit();
+	sa_transfer_exit();
 	sa_central_exit();
 	sa_cpu_cache_destroy();
 out_heap:
@@ -97,6 +101,7 @@ static void __exit spanalloc_exit(void)
 	rcu_barrier();	/* spans of SLAB_TYPESAFE_BY_RCU classes the flush released */
 	sa_api_report_leaks();
 	sa_heap_free_all_large(sa_api_free_large);
+	sa_transfer_exit();
 	sa_central_exit();
 	sa_heap_exit();
 	sa_cpu_cache_destroy();

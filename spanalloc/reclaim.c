@@ -5,16 +5,18 @@
  *
  * What it does:
  *   - the shrinker counts the pages spanalloc holds without a live object
- *     (CPU caches, free objects and empty spans of the central lists, free
- *     pages of the page heap) and, asked to scan, flushes every CPU cache,
- *     returns empty spans to the page heap and wholly free chunks to the
- *     kernel;
+ *     (CPU caches, transfer caches, free objects and empty spans of the
+ *     central lists, free pages of the page heap) and, asked to scan,
+ *     flushes every CPU cache and transfer cache, returns empty spans to
+ *     the page heap and wholly free chunks to the kernel;
  *   - the scavenger, a delayed work item every scavenge_ms, gives back the
  *     chunks that stayed wholly free for a whole period, keeping
  *     scavenge_reserve_kib of them; and when nothing was allocated or freed
  *     for a whole period it flushes the CPU caches and gives back every
  *     free chunk beyond the reserve, so memory freed after a burst is back
- *     with the kernel within two periods.
+ *     with the kernel within two periods; a class's transfer cache that
+ *     saw no fetch or return for a whole period goes back to the central
+ *     list on every pass, busy or not.
  *
  * Locking: it calls the levels' own drain functions from process context
  * (a workqueue, or the reclaiming task). sa_scavenger_lock orders every
@@ -40,6 +42,7 @@
 #include <linux/jiffies.h>
 #include "internal.h"
 #include "page_heap.h"
+#include "transfer.h"
 #include "cpu_cache.h"
 #include "main.h"
 #include "reclaim.h"
@@ -92,7 +95,8 @@ static unsigned long sa_reclaimable_pages(void)
 	struct spanalloc_memstats ms;
 
 	spanalloc_read_memstats(&ms);
-	return (ms.heap_idle + ms.cpu_cached_bytes + ms.central_free_bytes) >> PAGE_SHIFT;
+	return (ms.heap_idle + ms.cpu_cached_bytes + ms.transfer_cached_bytes +
+		ms.central_free_bytes) >> PAGE_SHIFT;
 }
 
 static unsigned long sa_count(struct shrinker *s, struct shrink_control *sc)
@@ -170,6 +174,7 @@ static void sa_scavenge(struct work_struct *work)
 		sa_api_flush();
 		sa_heap_release_free(keep, 0);
 	} else {
+		sa_transfer_drain(msecs_to_jiffies(period));
 		sa_heap_release_free(keep, msecs_to_jiffies(period));
 	}
 	sa_last_ops = ops;
