@@ -164,6 +164,46 @@ struct remote_free {
 	struct completion done;
 };
 
+/*
+ * A spent byte budget makes room by evicting another class, not by sending
+ * each free of the current class down alone. With cpu_cache_kib=16 filled
+ * by eight 2048-byte objects, eight frees of 128 bytes stay on this CPU's
+ * stack and one batch of the 2048-byte class goes down instead. Before,
+ * the 128-byte stack stayed empty and each of the eight frees went down by
+ * itself (8 overflows, no eviction).
+ */
+static void spent_budget_evicts_other_class(struct kunit *test)
+{
+	unsigned int big = sa_size_class(2048), small = sa_size_class(128), i;
+	u64 ev, objs, bytes;
+	void *b[8], *s[8];
+	int cpu;
+
+	KUNIT_ASSERT_EQ(test, sa_class_batch(big), ARRAY_SIZE(b));
+	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 16,
+						    READ_ONCE(sa_cpu_cache_kib)), 0);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(128, GFP_KERNEL, ARRAY_SIZE(s), s),
+			ARRAY_SIZE(s));
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(2048, GFP_KERNEL, ARRAY_SIZE(b), b),
+			ARRAY_SIZE(b));
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, small), 0);
+	for (i = 0; i < ARRAY_SIZE(b); i++)
+		spanalloc_free(b[i]);
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	KUNIT_EXPECT_EQ(test, bytes, 16384);
+	ev = CPU_STAT(cpu, evictions);
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		spanalloc_free(s[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, small), ARRAY_SIZE(s));
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, big), 0);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, evictions), ev + 1);
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	KUNIT_EXPECT_EQ(test, bytes, ARRAY_SIZE(s) * 128);
+	migrate_enable();
+}
+
 static int remote_free_fn(void *arg)
 {
 	struct remote_free *rf = arg;
@@ -477,6 +517,7 @@ static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(refill_and_flush_thresholds),
 	KUNIT_CASE(immediate_double_free_refused),
 	KUNIT_CASE(byte_budget_is_kept),
+	KUNIT_CASE(spent_budget_evicts_other_class),
 	KUNIT_CASE(free_goes_to_freeing_cpu),
 	KUNIT_CASE(drain_empties_every_cache),
 	KUNIT_CASE(bulk_takes_cache_then_central),

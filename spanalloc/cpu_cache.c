@@ -100,6 +100,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	}
 	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
+	c->stats.cls_underflows[cls]++;
 	c->stats.cls_mallocs[cls]++;
 	c->stats.cls_req[cls] += size;
 	trace_refill(smp_processor_id(), cls, osize, n + 1);
@@ -137,31 +138,83 @@ static bool cc_has_room(struct sa_cpu *c, struct sa_cc *cc, unsigned int count,
 	return count < cc->cap && c->cached_bytes + osize <= sa_cache_limit();
 }
 
+/*
+ * The byte budget is spent but @cls's stack is not full: take the coldest
+ * objects (the bottom, up to a batch) of another class's stack into @out,
+ * so a free of @cls need not go down while other classes sit on the
+ * budget. Classes are visited round robin from c->evict_next (TCMalloc's
+ * per-CPU cache steals capacity the same way); @cls itself and busy or
+ * empty stacks are skipped. Local lock held.
+ * Return: the objects taken (0 if no other class holds any), their class
+ * in @vcls.
+ */
+static int cc_evict(struct sa_cpu *c, unsigned int cls, void **out, unsigned int *vcls)
+{
+	unsigned int i, v = c->evict_next;
+	struct sa_cc *vc;
+	int n;
+
+	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
+	for (i = 1; i < SA_NR_CACHED; i++, v++) {
+		if (v < 1 || v >= SA_NR_CACHED)
+			v = 1;
+		vc = &c->cc[v];
+		if (v == cls || !sa_ct_count(vc->ct) || sa_ct_busy(vc->ct))
+			continue;
+		n = min(sa_ct_count(vc->ct), sa_class_batch(v));
+		cc_take_bottom(c, vc, sa_class_size(v), out, n);
+		c->evict_next = v + 1;
+		c->stats.evictions++;
+		*vcls = v;
+		return n;
+	}
+	return 0;
+}
+
 /**
  * sa_cache_flush_free() - slow path of sa_cache_free(): the stack is full
  * or over budget, send a batch back and keep @p if it fits
  * @cls: size class (or SA_CLASS_TINY)
  * @p: the object being freed
+ *
+ * A stack that is not full but meets the spent byte budget first evicts a
+ * batch of another class (cc_evict()); only if that leaves no room does a
+ * batch of @cls itself go down.
  */
 void sa_cache_flush_free(unsigned int cls, void *p)
 {
-	unsigned int count;
+	unsigned int count, vcls = 0;
 	unsigned int osize = sa_class_size(cls);
 	void *objs[SA_MAX_BATCH + 1];
+	void *victims[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
-	int n;
+	int n, nv = 0;
 
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	c->stats.cls_frees[cls]++;
+	c->stats.cls_overflows[cls]++;
 	if (unlikely(sa_ct_busy(cc->ct))) {
 		/* An interrupted push owns the stack: straight down. */
 		sa_cc_unlock(flags);
 		sa_transfer_return(cls, &p, 1);
 		return;
+	}
+	count = sa_ct_count(cc->ct);
+	if (count < cc->cap) {
+		nv = cc_evict(c, cls, victims, &vcls);
+		if (cc_has_room(c, cc, count, osize)) {
+			cc->objs[count] = p;
+			sa_cc_set_count(cc, count + 1);
+			c->cached_bytes += osize;
+			sa_cc_unlock(flags);
+			if (nv)
+				sa_transfer_return(vcls, victims, nv);
+			return;
+		}
 	}
 	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
 	cc_take_bottom(c, cc, osize, objs, n);
@@ -176,6 +229,8 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	c->stats.flushes++;
 	trace_flush(smp_processor_id(), cls, osize, n);
 	sa_cc_unlock(flags);
+	if (nv)
+		sa_transfer_return(vcls, victims, nv);
 	sa_transfer_return(cls, objs, n);
 }
 

@@ -16,6 +16,16 @@
  * atomic read-modify-write (the cmpxchg is CPU-local, without a lock prefix
  * on x86) and no shared cache line.
  *
+ * Cost per operation (issue 14 item 5, not folded yet): an allocation the
+ * stack serves does one this_cpu_try_cmpxchg() on the count+tid word and
+ * three per-CPU adds (cached_bytes, cls_mallocs, cls_req); a free one
+ * cmpxchg (the claim), one per-CPU store (the publish) and two per-CPU
+ * adds (cached_bytes, cls_frees); each also reads its stack's slot array
+ * pointer and brackets itself with preempt_disable()/preempt_enable(). No
+ * lock, no atomic read-modify-write. Underflow/overflow counters, the
+ * eviction of another class when the byte budget is spent and the
+ * transfer cache are all on the slow paths (cpu_cache.c).
+ *
  * A double free is not looked for here: the caller checked the object's
  * free tag (sa_obj_is_free()) and wrote it before the push.
  *
@@ -79,9 +89,15 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @flushes: batches returned to the transfer caches or central lists
  * @bulk_fetched: objects spanalloc_alloc_bulk() took straight from the
  *	transfer caches or central lists
+ * @evictions: batches taken from another class's stack to make room in
+ *	the byte budget for a free (see sa_cache_flush_free())
  * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
  * @cls_frees: per class, objects freed
  * @cls_req: per class, bytes requested by the callers
+ * @cls_underflows: per class, allocations that found the stack empty (or
+ *	busy) and went to the slow path
+ * @cls_overflows: per class, frees that found the stack full or the byte
+ *	budget spent and went to the slow path
  * @sizes: histogram of requested sizes, see sa_size_bucket()
  *
  * Totals (mallocs, heap_alloc...) are derived from these when read, so the
@@ -92,10 +108,12 @@ struct sa_cpu_stats {
 	s64 large_bytes;
 	u64 bad_frees, refused_allocs, corruptions, shrinks;
 	u64 passthrough_frees, rcu_frees, rcu_batches, rcu_fallbacks;
-	u64 refills, flushes, bulk_fetched;
+	u64 refills, flushes, bulk_fetched, evictions;
 	u64 cls_mallocs[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
 	u64 cls_req[SA_NR_CACHED];
+	u64 cls_underflows[SA_NR_CACHED];
+	u64 cls_overflows[SA_NR_CACHED];
 	u64 sizes[SA_SIZE_BUCKETS];
 };
 
@@ -151,12 +169,14 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  *	allocator; the fast path runs with preemption off and this_cpu
  *	operations (see cpu_cache.h)
  * @cached_bytes: bytes of objects held in @cc
+ * @evict_next: the class the next eviction looks at first (round robin)
  * @cc: per class stacks
  * @stats: counters of this CPU
  */
 struct sa_cpu {
 	local_lock_t lock;
 	u64 cached_bytes;
+	unsigned int evict_next;
 	struct sa_cc cc[SA_NR_CACHED];
 	struct sa_cpu_stats stats;
 };

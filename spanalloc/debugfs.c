@@ -82,17 +82,19 @@ DEFINE_SHOW_ATTRIBUTE(memstats);
 
 static int classes_show(struct seq_file *m, void *v)
 {
-	u64 *mallocs, *frees, *req, *cached;
+	u64 *mallocs, *frees, *req, *cached, *under, *over;
 	const struct sa_cpu_stats *st;
 	unsigned int cls;
 	int cpu;
 
-	mallocs = kcalloc(4 * SA_NR_CACHED, sizeof(u64), GFP_KERNEL);
+	mallocs = kcalloc(6 * SA_NR_CACHED, sizeof(u64), GFP_KERNEL);
 	if (!mallocs)
 		return -ENOMEM;
 	frees = mallocs + SA_NR_CACHED;
 	req = frees + SA_NR_CACHED;
 	cached = req + SA_NR_CACHED;
+	under = cached + SA_NR_CACHED;
+	over = under + SA_NR_CACHED;
 	for_each_possible_cpu(cpu) {
 		u64 objs, bytes;
 
@@ -102,9 +104,11 @@ static int classes_show(struct seq_file *m, void *v)
 			frees[cls] += st->cls_frees[cls];
 			req[cls] += st->cls_req[cls];
 			cached[cls] += sa_cache_count(cpu, cls);
+			under[cls] += st->cls_underflows[cls];
+			over[cls] += st->cls_overflows[cls];
 		}
 	}
-	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses\n");
+	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses underflows overflows\n");
 	/* Typed caches' own classes are in the caches file. */
 	for (cls = 1; cls < SA_CLASS_DYN0; cls++) {
 		struct sa_central_stats cs;
@@ -117,11 +121,11 @@ static int classes_show(struct seq_file *m, void *v)
 			seq_puts(m, "tiny");
 		else
 			seq_printf(m, "%u", cls);
-		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   size, 1U << sa_class_span_order(cls), sa_class_objs(cls),
 			   cs.spans, mallocs[cls] - frees[cls], cs.free_objs, cached[cls],
 			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size,
-			   ts.objs, ts.hits, ts.misses);
+			   ts.objs, ts.hits, ts.misses, under[cls], over[cls]);
 	}
 	kfree(mallocs);
 	return 0;
@@ -134,19 +138,21 @@ static int cpus_show(struct seq_file *m, void *v)
 	unsigned int cls;
 	int cpu;
 
-	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees\n");
+	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees underflows overflows evictions\n");
 	for_each_possible_cpu(cpu) {
-		u64 objs, bytes, allocs = 0, frees = 0;
+		u64 objs, bytes, allocs = 0, frees = 0, under = 0, over = 0;
 
 		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			allocs += st->cls_mallocs[cls];
 			frees += st->cls_frees[cls];
+			under += st->cls_underflows[cls];
+			over += st->cls_overflows[cls];
 		}
-		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu\n", cpu, cpu_online(cpu),
-			   objs, bytes, allocs,
+		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n", cpu,
+			   cpu_online(cpu), objs, bytes, allocs,
 			   allocs - st->refills - st->bulk_fetched, st->refills,
-			   st->flushes, frees);
+			   st->flushes, frees, under, over, st->evictions);
 	}
 	return 0;
 }
