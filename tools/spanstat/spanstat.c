@@ -747,6 +747,15 @@ static void print_derived(const struct snap *s)
 	} else {
 		printf("  fast-path hit rate  n/a (no cpus file)\n");
 	}
+	if (col_index(cl, "xfer_hits") >= 0) {
+		hits = col_sum(cl, "xfer_hits");
+		allocs = hits + col_sum(cl, "xfer_misses");
+		a = fmt_pct(hits, allocs);
+		printf("  transfer hit rate   %s (%" PRIu64 " of %" PRIu64
+		       " fetches, %" PRIu64 " objects held)\n",
+		       a, hits, allocs, col_sum(cl, "xfer_objs"));
+		free(a);
+	}
 	given = col_sum(cl, "bytes_given");
 	for (r = 0; r < cl->nrows; r++)
 		waste += row_waste(cl, r);
