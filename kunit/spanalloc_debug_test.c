@@ -80,6 +80,59 @@ static void write_after_free(struct kunit *test)
 	spanalloc_free(q);
 }
 
+/* Tiny requests get a size class in debug mode: red zone and trailer. */
+static void tiny_is_checked(struct kunit *test)
+{
+	u64 corrupt = sa_test_stats().corruptions, bad = sa_test_stats().bad_frees;
+	struct sa_span *span;
+	u8 *p = spanalloc_alloc_tiny(5, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	span = sa_span_of(p);
+	KUNIT_ASSERT_NOT_NULL(test, span);
+	KUNIT_EXPECT_NE(test, span->cls, SA_CLASS_TINY);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p), 5);
+	KUNIT_EXPECT_EQ(test, p[5], SA_REDZONE);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	p[6] = 0;			/* past the 5 bytes */
+	spanalloc_free(p);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 1);
+	spanalloc_free(p);		/* and a second free */
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+}
+
+/*
+ * Large objects get a red zone from the request to the end of their pages,
+ * at least SA_DEBUG_EXTRA bytes even for a whole number of pages.
+ */
+static void large_red_zone(struct kunit *test)
+{
+	static const size_t sizes[] = { 100000, 65536, 3 << 20 };
+	u64 corrupt = sa_test_stats().corruptions;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i];
+		u8 *p = spanalloc_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, spanalloc_usable_size(p), size);
+		memset(p, 0x33, size);	/* all of it is the caller's */
+		spanalloc_free(p);
+		KUNIT_EXPECT_EQ_MSG(test, sa_test_stats().corruptions, corrupt, "size %zu", size);
+
+		p = spanalloc_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, p[size], SA_REDZONE);
+		WRITE_ONCE(sa_report_bad_frees, false);
+		p[size + SA_DEBUG_EXTRA - 1] = 0;
+		spanalloc_free(p);
+		WRITE_ONCE(sa_report_bad_frees, true);
+		KUNIT_EXPECT_EQ_MSG(test, sa_test_stats().corruptions, ++corrupt, "size %zu", size);
+	}
+}
+
 static void double_free_tagged(struct kunit *test)
 {
 	u64 bad = sa_test_stats().bad_frees;
@@ -192,6 +245,8 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(overflow_into_red_zone),
 	KUNIT_CASE(write_after_free),
 	KUNIT_CASE(double_free_tagged),
+	KUNIT_CASE(tiny_is_checked),
+	KUNIT_CASE(large_red_zone),
 	KUNIT_CASE(clean_use_reports_nothing),
 	KUNIT_CASE(no_room_for_red_zone),
 	KUNIT_CASE(power_of_two_alignment_kept),

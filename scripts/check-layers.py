@@ -32,7 +32,7 @@ LEVELS = {
     "page_heap": 0,
     "central": 1,
     "transfer": 2,
-    "cpu_cache": 3,
+    "cpu_cache": 3, "sites": 3,
     "tiny": 4, "debug": 4, "kcache": 4,
     "main": 5,
     "rcu_free": 6, "slab_api": 6,

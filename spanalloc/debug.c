@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debug.c - spanalloc's debug mode for small objects (module parameter
- * debug=, like slub_debug).
+ * debug.c - spanalloc's debug mode (module parameter debug=, like
+ * slub_debug): small objects, and tiny and large ones.
  *
  * What it does, per flag:
  *   SA_DEBUG_POISON (1): freed objects are filled with SA_POISON_FREE and
@@ -19,13 +19,23 @@
  *     is a multiple of n (natural alignment, as in normal mode); an n with
  *     no room for the red zone in the largest class is a large object.
  * Every mode also refuses any double free through the free tag (see
- * sa_obj_is_free()). Tiny and large objects are not covered. Reports are pr_err plus a WARN
- * (unless report_bad_frees is off) and are counted in the corruptions
- * counter; the allocator state is left intact.
+ * sa_obj_is_free()). Tiny requests are served from the size classes while
+ * debug mode is on (main.c), so they get all of the above. A large object
+ * gets SA_DEBUG_EXTRA bytes more than requested with red zones: the bytes
+ * from the request to the end of its pages are the red zone, checked on
+ * free; spanalloc_usable_size() returns the request; with poison its
+ * pages are filled with SA_POISON_FREE on free (a read after free sees the
+ * poison; a write is not caught: the pages go back to the page heap, and
+ * a second free of a large object is refused by its span anyway).
+ * Reports are pr_err plus a WARN (unless report_bad_frees is off), name
+ * the allocating call site when sites.c recorded the object (always with
+ * sites_exact=1), and are counted in the corruptions counter; the
+ * allocator state is left intact.
  *
  * Locking: none; it works on one object owned by the caller. It is off the
  * fast path entirely unless enabled (a static key). New spans are poisoned
- * through the span hook it registers with the central lists.
+ * through the span hook it registers with the central lists. A report
+ * asks sites.c for the object's call site (sites.c's record lock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +45,7 @@
 #include "internal.h"
 #include "central.h"
 #include "cpu_cache.h"
+#include "sites.h"
 #include "debug.h"
 
 static unsigned int debug;
@@ -62,12 +73,16 @@ static size_t first_not(const u8 *p, size_t from, size_t to, u8 c)
 	return bad ? bad - p : to;
 }
 
-static void report(const char *what, void *p, unsigned int osize, size_t off)
+static void report(const char *what, void *p, size_t osize, size_t off)
 {
+	const char *site = sa_sites_who(p);
+
 	this_cpu_inc(sa_cpus->stats.corruptions);
-	pr_err("%s in %u-byte object %p at offset %zu\n", what, osize, p, off);
+	pr_err("%s in %zu-byte object %p at offset %zu\n", what, osize, p, off);
+	if (site)
+		pr_err("  allocated at %s\n", site);
 	print_hex_dump(KERN_ERR, "spanalloc: ", DUMP_PREFIX_OFFSET, 16, 1,
-		       p, min(osize, 64U), false);
+		       p, min_t(size_t, osize, 64), false);
 	WARN_ONCE(READ_ONCE(sa_report_bad_frees), "spanalloc: %s\n", what);
 }
 
@@ -181,6 +196,48 @@ size_t sa_debug_usable(const void *p, unsigned int cls)
 	if ((t & TRAILER_TAG_MASK) != TRAILER_ALLOC)
 		return 0;
 	return t & ~TRAILER_TAG_MASK;
+}
+
+/**
+ * sa_debug_large_extra() - bytes a large object gets beyond its request
+ *
+ * Return: SA_DEBUG_EXTRA with red zones (so every large object has one),
+ * else 0.
+ */
+size_t sa_debug_large_extra(void)
+{
+	return sa_debug_flags & SA_DEBUG_REDZONE ? SA_DEBUG_EXTRA : 0;
+}
+
+/**
+ * sa_debug_on_large_alloc() - prepare a large object being handed out
+ * @p: the object
+ * @size: bytes requested
+ * @bytes: bytes of its pages
+ */
+void sa_debug_on_large_alloc(void *p, size_t size, size_t bytes)
+{
+	if (sa_debug_flags & SA_DEBUG_REDZONE)
+		memset(p + size, SA_REDZONE, bytes - size);
+}
+
+/**
+ * sa_debug_on_large_free() - check a large object being freed
+ * @p: the object
+ * @size: bytes requested
+ * @bytes: bytes of its pages
+ */
+void sa_debug_on_large_free(void *p, size_t size, size_t bytes)
+{
+	size_t off;
+
+	if (sa_debug_flags & SA_DEBUG_REDZONE) {
+		off = first_not(p, size, bytes, SA_REDZONE);
+		if (off < bytes)
+			report("overflow into the red zone", p, bytes, off);
+	}
+	if (sa_debug_flags & SA_DEBUG_POISON)
+		memset(p, SA_POISON_FREE, bytes);
 }
 
 /* New spans of the size classes are born poisoned (the span hook). */

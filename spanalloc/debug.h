@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * debug.h - debug mode (debug.c, module parameter debug=): poison, red
- * zones and trailer tags on the size classes' objects.
+ * zones and trailer tags on the size classes' objects (tiny requests
+ * included), red zones and poison on large objects.
  *
  * Provides: the checks main.c runs on handout and takeback, and the span
- * hook that poisons a new span. Requires: central.h (span hooks).
+ * hook that poisons a new span. Requires: central.h (span hooks), sites.h
+ * (the call site in a report).
  * Locks: none.
  */
 #ifndef _SPANALLOC_DEBUG_H
@@ -27,5 +29,8 @@ unsigned int sa_debug_class(size_t size);
 void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp);
 bool sa_debug_on_free(void *p, unsigned int cls);
 size_t sa_debug_usable(const void *p, unsigned int cls);
+size_t sa_debug_large_extra(void);
+void sa_debug_on_large_alloc(void *p, size_t size, size_t bytes);
+void sa_debug_on_large_free(void *p, size_t size, size_t bytes);
 
 #endif /* _SPANALLOC_DEBUG_H */

@@ -13,6 +13,7 @@
  *
  *   lock                       kind, context             guards
  *   sa_kcache_mutex            mutex, process            the typed caches list
+ *   sa_sites_mutex (sites)     mutex, process            sites parameters
  *   sa_drain_mutex             mutex, process            one drain at a time
  *   sa_scavenger_lock          mutex, process            scavenger on/off
  *   sa_cc_lock() (cpu_cache)   local lock, irqs off;     a CPU's stacks and
@@ -21,6 +22,8 @@
  *   sa_rcu_cpu.lock            raw spinlock, irqs off    a CPU's RCU batch
  *   sa_transfer.lock           raw spinlock, irq-safe;   a class's transfer
  *     (transfer)               one batch's memcpy        cache array
+ *   sa_rec_locks[] (sites)     raw spinlock, irqs off    a bucket of the
+ *                                                       sites records
  *   sa_central.lock            spinlock, irq-safe        a class's spans
  *   sa_heap_lock               spinlock, irq-safe        the buddy heap
  *     sa_chunk_xa's xa_lock    nests in sa_heap_lock     chunks above the map
@@ -105,6 +108,8 @@ struct spanalloc_cache;
  * @nfree: objects on @freelist plus objects never handed out
  * @carved: objects handed out at least once (bump pointer)
  * @inuse: objects out of the span: in a CPU cache or live
+ * @sites: objects of the span recorded by sites.c (their free looks for
+ *	the record only when this is not 0)
  * @tiny_state: per 16-byte block state (tiny spans): see tiny.c
  * @bytes_req: requested bytes of a large object
  * @rcu: for the grace period before a SLAB_TYPESAFE_BY_RCU span is freed
@@ -123,6 +128,7 @@ struct sa_span {
 	u16 nfree;
 	u16 carved;
 	u16 inuse;
+	atomic_t sites;
 	atomic_t *tiny_state;
 	size_t bytes_req;
 	struct rcu_head rcu;

@@ -48,6 +48,7 @@
 #include "page_heap.h"
 #include "central.h"
 #include "cpu_cache.h"
+#include "sites.h"
 #include "kcache.h"
 
 /**
@@ -268,6 +269,7 @@ void spanalloc_cache_destroy(struct spanalloc_cache *c)
 	if (live && c->own) {
 		pr_err("cache %s destroyed with %llu live objects of %u bytes; their memory is kept\n",
 		       c->name, live, c->size);
+		sa_sites_report(c->cls, 5, live);
 		WARN_ONCE(READ_ONCE(sa_report_bad_frees),
 			  "spanalloc: cache %s destroyed with %llu live objects\n", c->name, live);
 	} else if (live) {
@@ -332,6 +334,22 @@ static __always_inline bool gfp_ok(struct spanalloc_cache *c, gfp_t gfp)
 	return true;
 }
 
+/* An object of @c for the client at @ip. */
+static __always_inline void *cache_alloc(struct spanalloc_cache *c, gfp_t gfp, unsigned long ip)
+{
+	void *p;
+
+	might_alloc(gfp);
+	if (unlikely(!gfp_ok(c, gfp)))
+		return NULL;
+	p = sa_cache_alloc(c->cls, c->size, gfp);
+	if (likely(p)) {
+		cache_handout(c, p, gfp);
+		sa_sites_alloc(p, c->size, c->size, ip, gfp);
+	}
+	return p;
+}
+
 /**
  * spanalloc_cache_alloc() - allocate an object, like kmem_cache_alloc()
  * @c: the cache
@@ -342,15 +360,7 @@ static __always_inline bool gfp_ok(struct spanalloc_cache *c, gfp_t gfp)
  */
 void *spanalloc_cache_alloc(struct spanalloc_cache *c, gfp_t gfp)
 {
-	void *p;
-
-	might_alloc(gfp);
-	if (unlikely(!gfp_ok(c, gfp)))
-		return NULL;
-	p = sa_cache_alloc(c->cls, c->size, gfp);
-	if (likely(p))
-		cache_handout(c, p, gfp);
-	return p;
+	return cache_alloc(c, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_alloc);
 
@@ -366,7 +376,7 @@ EXPORT_SYMBOL_GPL(spanalloc_cache_alloc);
  */
 void *spanalloc_cache_alloc_node(struct spanalloc_cache *c, gfp_t gfp, int node)
 {
-	return spanalloc_cache_alloc(c, gfp);
+	return cache_alloc(c, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_alloc_node);
 
@@ -393,6 +403,7 @@ static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void
 		else if (!sa_dyn_class(span->cls)->ctor && !sa_dyn_class(span->cls)->rcu)
 			memset(p, 0, sa_dyn_class(span->cls)->fp_off);
 	}
+	sa_sites_free(span, p);
 	*sa_free_word(p, span->cls) = sa_free_tag(p);
 	return true;
 }
@@ -478,8 +489,10 @@ int spanalloc_cache_alloc_bulk(struct spanalloc_cache *c, gfp_t gfp, size_t nr, 
 		return 0;
 	might_alloc(gfp);
 	got = sa_cache_alloc_bulk(c->cls, c->size, ptrs, nr, gfp);
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		cache_handout(c, ptrs[i], gfp);
+		sa_sites_alloc(ptrs[i], c->size, c->size, _RET_IP_, gfp);
+	}
 	if (got < nr) {
 		spanalloc_cache_free_bulk(c, got, ptrs);
 		return 0;

@@ -32,6 +32,7 @@
 #include "debug.h"
 #include "kcache.h"
 #include "main.h"
+#include "sites.h"
 
 #include <trace/events/spanalloc.h>
 
@@ -71,19 +72,23 @@ static __always_inline bool small_obj_start(struct sa_span *span, const void *p)
 
 static void *large_alloc(size_t size, gfp_t gfp, int node)
 {
+	size_t room = size, bytes;
 	struct sa_span *span;
-	size_t bytes;
 
-	if (size > (PAGE_SIZE << sa_chunk_order))
-		span = sa_heap_alloc_direct(size, gfp, node);
+	if (static_branch_unlikely(&sa_debug_key))
+		room += sa_debug_large_extra();
+	if (room > (PAGE_SIZE << sa_chunk_order))
+		span = sa_heap_alloc_direct(room, gfp, node);
 	else
-		span = sa_heap_alloc_span(DIV_ROUND_UP(size, PAGE_SIZE), SA_SPAN_LARGE, gfp);
+		span = sa_heap_alloc_span(DIV_ROUND_UP(room, PAGE_SIZE), SA_SPAN_LARGE, gfp);
 	if (!span)
 		return NULL;
 	span->bytes_req = size;
 	bytes = (size_t)span->npages << PAGE_SHIFT;
 	if (want_init_on_alloc(gfp))
 		memset(span->base, 0, bytes);
+	if (static_branch_unlikely(&sa_debug_key))
+		sa_debug_on_large_alloc(span->base, size, bytes);
 	this_cpu_inc(sa_cpus->stats.large_allocs);
 	this_cpu_add(sa_cpus->stats.large_bytes, bytes);
 	return span->base;
@@ -121,12 +126,14 @@ static __always_inline bool small_takeback(struct sa_span *span, void *p)
 	} else if (want_init_on_free()) {
 		memset(p, 0, ci->size);
 	}
+	sa_sites_free(span, p);
 	*(unsigned long *)p = sa_free_tag(p);
 	return true;
 }
 
 /*
- * Every non-tiny allocation goes through here; @caller is for tracing.
+ * Every non-tiny allocation goes through here; @caller is the client's
+ * call site (tracing, the sites table, kmemleak).
  * @node is honoured for objects above a chunk (straight from the page
  * allocator); the page heap is not per node yet.
  */
@@ -157,6 +164,7 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 	}
 	if (likely(p)) {
 		count_size(size);
+		sa_sites_alloc(p, size, given, caller, gfp);
 		trace_alloc(caller, p, size, given, gfp);
 	}
 	return p;
@@ -166,6 +174,9 @@ static void large_free(struct sa_span *span)
 {
 	size_t bytes = (size_t)span->npages << PAGE_SHIFT;
 
+	if (static_branch_unlikely(&sa_debug_key))
+		sa_debug_on_large_free(span->base, span->bytes_req, bytes);
+	sa_sites_free(span, span->base);
 	if (want_init_on_free())
 		memset(span->base, 0, bytes);
 	this_cpu_inc(sa_cpus->stats.large_frees);
@@ -266,7 +277,8 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 {
 	void *p;
 
-	if (size > SPANALLOC_TINY_MAX || !size)
+	/* Debug mode: a size class, for the poison, red zone and tag. */
+	if (size > SPANALLOC_TINY_MAX || !size || static_branch_unlikely(&sa_debug_key))
 		return sa_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
 	might_alloc(gfp);
 	if (unlikely(gfp_refused(gfp)))
@@ -276,6 +288,7 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 		count_size(size);
 		if (want_init_on_alloc(gfp))
 			memset(p, 0, size);
+		sa_sites_alloc(p, size, size, _RET_IP_, gfp);
 		trace_alloc(_RET_IP_, p, size, size, gfp);
 	}
 	return p;
@@ -367,7 +380,11 @@ size_t spanalloc_usable_size(const void *p)
 			return sa_debug_usable(p, span->cls);
 		return sa_classes[span->cls].size;
 	}
-	return p == span->base ? (size_t)span->npages << PAGE_SHIFT : 0;
+	if (p != span->base)
+		return 0;
+	if (static_branch_unlikely(&sa_debug_key) && (sa_debug_flags & SA_DEBUG_REDZONE))
+		return span->bytes_req;
+	return (size_t)span->npages << PAGE_SHIFT;
 }
 EXPORT_SYMBOL_GPL(spanalloc_usable_size);
 
@@ -389,11 +406,26 @@ EXPORT_SYMBOL_GPL(spanalloc_usable_size);
  */
 void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 {
+	return sa_realloc_at(p, new_size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(spanalloc_realloc);
+
+/**
+ * sa_realloc_at() - spanalloc_realloc() for a wrapper (slab_api.c)
+ * @p: the object, or NULL
+ * @new_size: bytes wanted
+ * @gfp: allocation flags
+ * @caller: the client's call site, recorded for a new object
+ *
+ * Return: as spanalloc_realloc().
+ */
+void *sa_realloc_at(const void *p, size_t new_size, gfp_t gfp, unsigned long caller)
+{
 	size_t ks;
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return sa_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+		return sa_alloc(new_size, gfp, NUMA_NO_NODE, caller);
 	if (unlikely(gfp_refused(gfp)))
 		return NULL;
 	if (!new_size) {
@@ -410,14 +442,27 @@ void *spanalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 			memset((void *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = sa_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	ret = sa_alloc(new_size, gfp, NUMA_NO_NODE, caller);
 	if (!ret)
 		return NULL;
 	memcpy(ret, p, ks);
 	spanalloc_free(p);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(spanalloc_realloc);
+
+/**
+ * sa_alloc_at() - spanalloc_alloc_node() for a wrapper (slab_api.c)
+ * @size: bytes wanted
+ * @gfp: allocation flags
+ * @node: the node wanted, or %NUMA_NO_NODE
+ * @caller: the client's call site (the wrapper's _RET_IP_)
+ *
+ * Return: as spanalloc_alloc_node().
+ */
+void *sa_alloc_at(size_t size, gfp_t gfp, int node, unsigned long caller)
+{
+	return sa_alloc(size, gfp, node, caller);
+}
 
 /**
  * spanalloc_alloc_bulk() - allocate @nr objects of @size bytes at once
@@ -452,8 +497,10 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	might_alloc(gfp);
 	cls = sa_size_class(size);
 	got = sa_cache_alloc_bulk(cls, size, ptrs, nr, gfp);
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		small_handout(ptrs[i], cls, size, gfp);
+		sa_sites_alloc(ptrs[i], size, sa_classes[cls].size, _RET_IP_, gfp);
+	}
 	if (unlikely(got < nr)) {
 		spanalloc_free_bulk(got, ptrs);
 		return 0;
@@ -675,8 +722,41 @@ void *sa_object_start(const void *p)
 	return span->base + (size_t)((u64)off * ci->div_mul >> 32) * ci->size;
 }
 
+static void leak_forget(const void *p)
+{
+	kmemleak_free(p);
+}
+
+/*
+ * At unload, a leaked small or tiny object leaves kmemleak's view before
+ * its page goes back to the kernel (a large one does in large_free()):
+ * kmemleak would otherwise scan, and report, memory that is no longer
+ * spanalloc's, and stop at the first object the page's next owner
+ * registers over it.
+ */
+static void leak_forget_span(struct sa_span *span)
+{
+	const struct sa_class *ci;
+	unsigned int i;
+	void *obj;
+
+	if (span->kind != SA_SPAN_SMALL)
+		return;
+	if (span->cls == SA_CLASS_TINY) {
+		sa_tiny_walk_live(span, leak_forget);
+		return;
+	}
+	ci = sa_class_info(span->cls);
+	for (i = 0; i < span->carved; i++) {
+		obj = span->base + (size_t)i * ci->size;
+		if (!sa_obj_is_free(span, ci, obj))
+			kmemleak_free(obj);
+	}
+}
+
 /**
- * sa_api_report_leaks() - at unload: say what clients left behind
+ * sa_api_report_leaks() - at unload: say what clients left behind, and
+ * by whom (the top call sites of sites.c)
  */
 void sa_api_report_leaks(void)
 {
@@ -704,8 +784,11 @@ void sa_api_report_leaks(void)
 		pr_warn("  %llu leaked objects of %u bytes\n", live[cls], sa_classes[cls].size);
 		shown++;
 	}
-	pr_warn("  %llu leaked tiny and %llu leaked large objects; call sites are not recorded\n",
+	pr_warn("  %llu leaked tiny and %llu leaked large objects; top call sites:\n",
 		tiny, large);
+	sa_sites_report(0, 5, ms.live_objects);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		sa_heap_walk_spans(leak_forget_span);
 }
 
 /**

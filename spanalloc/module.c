@@ -12,7 +12,8 @@
  *   main.c                       the API; the drain order
  *   tiny.c, debug.c, kcache.c    objects: tiny blocks, debug checks, typed
  *                                caches
- *   cpu_cache.c                  per-CPU stacks
+ *   cpu_cache.c, sites.c         per-CPU stacks; allocation sites and
+ *                                kmemleak registration
  *   transfer.c                   per-class arrays of batches between CPUs
  *   central.c                    per-class span lists
  *   page_heap.c                  pieces of pages, spans, lookup
@@ -28,6 +29,7 @@
 #include "central.h"
 #include "transfer.h"
 #include "cpu_cache.h"
+#include "sites.h"
 #include "tiny.h"
 #include "debug.h"
 #include "kcache.h"
@@ -64,9 +66,12 @@ static int __init spanalloc_init(void)
 		goto out_heap;
 	sa_tiny_init();
 	sa_debug_init();
-	ret = sa_api_init();
+	ret = sa_sites_init();
 	if (ret)
 		goto out_cache;
+	ret = sa_api_init();
+	if (ret)
+		goto out_sites;
 	sa_rcu_free_init();
 	ret = sa_reclaim_init();
 	if (ret)
@@ -80,6 +85,8 @@ static int __init spanalloc_init(void)
 out_api:
 	sa_rcu_free_exit();
 	sa_api_exit();
+out_sites:
+	sa_sites_exit();
 out_cache:
 	sa_cpu_cache_exit();
 	sa_transfer_exit();
@@ -101,6 +108,7 @@ static void __exit spanalloc_exit(void)
 	rcu_barrier();	/* spans of SLAB_TYPESAFE_BY_RCU classes the flush released */
 	sa_api_report_leaks();
 	sa_heap_free_all_large(sa_api_free_large);
+	sa_sites_exit();
 	sa_transfer_exit();
 	sa_central_exit();
 	sa_heap_exit();

@@ -710,6 +710,27 @@ void sa_heap_free_all_large(void (*fn)(struct sa_span *span))
 	}
 }
 
+/**
+ * sa_heap_walk_spans() - call @fn on every span cut from the chunks
+ * @fn: looks at the span; must not free it or call the heap
+ *
+ * For unload, when nothing else runs (no lock is held across @fn).
+ */
+void sa_heap_walk_spans(void (*fn)(struct sa_span *span))
+{
+	struct sa_chunk *ch;
+	unsigned int i;
+
+	list_for_each_entry(ch, &sa_chunks, link) {
+		for (i = 0; i < chunk_pages(); i++) {
+			struct sa_span *span = ch->span_of[i];
+
+			if (span && span->base == chunk_page_addr(ch, i))
+				fn(span);
+		}
+	}
+}
+
 int sa_heap_init(void)
 {
 	unsigned int i;

@@ -90,5 +90,6 @@ void sa_heap_read_stats(struct sa_heap_stats *st);
 
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));
+void sa_heap_walk_spans(void (*fn)(struct sa_span *span));
 
 #endif /* _SPANALLOC_PAGE_HEAP_H */

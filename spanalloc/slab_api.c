@@ -13,7 +13,9 @@
  *
  * Locking: none of its own.
  *
- * What it asks of the levels below: the public API (main.c).
+ * What it asks of the levels below: the public API (main.c), and its
+ * sa_alloc_at()/sa_realloc_at() so that the sites table and kmemleak see
+ * the client's call site, not this file's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +28,7 @@
 #include "internal.h"
 #include "page_heap.h"
 #include "cpu_cache.h"
+#include "main.h"
 
 static inline bool owned(const void *p)
 {
@@ -134,13 +137,13 @@ void *spanalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 	void *q;
 
 	if (ZERO_OR_NULL_PTR(p) || owned(p))
-		return spanalloc_realloc(p, new_size, gfp);
+		return sa_realloc_at(p, new_size, gfp, _RET_IP_);
 	if (!new_size) {
 		passthrough();
 		kfree(p);
 		return ZERO_SIZE_PTR;
 	}
-	q = spanalloc_alloc(new_size, gfp);
+	q = sa_alloc_at(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (!q)
 		return NULL;
 	old = ksize(p);
@@ -164,7 +167,7 @@ EXPORT_SYMBOL_GPL(spanalloc_krealloc);
  */
 void *spanalloc_kmemdup(const void *src, size_t len, gfp_t gfp)
 {
-	void *p = spanalloc_alloc(len, gfp);
+	void *p = sa_alloc_at(len, gfp, NUMA_NO_NODE, _RET_IP_);
 
 	if (p && len)
 		memcpy(p, src, len);
@@ -190,7 +193,7 @@ void *spanalloc_kvmalloc_node(size_t size, gfp_t gfp, int node)
 
 	if (size > PAGE_SIZE && gfpflags_allow_blocking(gfp))
 		first = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	p = spanalloc_alloc_node(size, first, node);
+	p = sa_alloc_at(size, first, node, _RET_IP_);
 	if (p || size <= PAGE_SIZE || !gfpflags_allow_blocking(gfp))
 		return p;
 	return kvmalloc_node(size, gfp, node);

@@ -46,6 +46,7 @@
 #include "page_heap.h"
 #include "cpu_cache.h"
 #include "central.h"
+#include "sites.h"
 #include "tiny.h"
 
 #define TINY_END_SHIFT	16
@@ -259,9 +260,29 @@ void sa_tiny_free(struct sa_span *span, const void *p)
 		memset((void *)p, 0, tiny_end(old, off) - off);
 		new = old - TINY_REF - BIT(off);
 	} while (!atomic_try_cmpxchg(st, &old, new));
+	sa_sites_free(span, p);
 	this_cpu_inc(sa_cpus->stats.tiny_frees);
 	if (!(new >> TINY_REF_SHIFT))
 		sa_cache_free(SA_CLASS_TINY, (void *)p - off);
+}
+
+/**
+ * sa_tiny_walk_live() - call @fn on every live sub-object of a span
+ * @span: a span of the tiny class
+ * @fn: called with each live sub-object
+ *
+ * For unload (the kmemleak pass in main.c), when nothing else runs.
+ */
+void sa_tiny_walk_live(struct sa_span *span, void (*fn)(const void *p))
+{
+	unsigned int b, off;
+
+	for (b = 0; b < span->carved; b++) {
+		unsigned long starts = atomic_read(&span->tiny_state[b]) & TINY_STARTS;
+
+		for_each_set_bit(off, &starts, SA_TINY_BLOCK)
+			fn(span->base + b * SA_TINY_BLOCK + off);
+	}
 }
 
 /**

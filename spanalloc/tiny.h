@@ -20,5 +20,6 @@ void sa_tiny_free(struct sa_span *span, const void *p);
 size_t sa_tiny_usable(struct sa_span *span, const void *p);
 void sa_tiny_flush(int cpu, bool local);
 bool sa_tiny_holds_block(int cpu);
+void sa_tiny_walk_live(struct sa_span *span, void (*fn)(const void *p));
 
 #endif /* _SPANALLOC_TINY_H */
