@@ -12,6 +12,7 @@
  *   pageheap  chunks, free blocks per buddy order, large objects
  *   sizes     histogram of requested sizes
  *   drain     write 1 to call spanalloc_drain()
+ *   sites     live objects and bytes per allocation call site (sites.c)
  *
  * Locking: reads each level's counters with that level's own accessors; it
  * holds no lock across levels, so a file is exact only when the system is
@@ -30,6 +31,7 @@
 #include "transfer.h"
 #include "cpu_cache.h"
 #include "kcache.h"
+#include "sites.h"
 #include "debugfs.h"
 
 static struct dentry *sa_dir;
@@ -215,6 +217,13 @@ static int caches_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(caches);
 
+static int sites_show(struct seq_file *m, void *v)
+{
+	sa_sites_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sites);
+
 static ssize_t drain_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
@@ -244,6 +253,7 @@ void sa_debugfs_init(void)
 	debugfs_create_file("sizes", 0444, sa_dir, NULL, &sizes_fops);
 	debugfs_create_file("drain", 0200, sa_dir, NULL, &drain_fops);
 	debugfs_create_file("caches", 0444, sa_dir, NULL, &caches_fops);
+	debugfs_create_file("sites", 0444, sa_dir, NULL, &sites_fops);
 }
 
 void sa_debugfs_exit(void)
