@@ -6,7 +6,10 @@
  * cpus, pageheap, sizes, caches) and prints a one-screen summary like
  * slabtop, full tables (--classes, --cpus, --heap, --caches) or one JSON
  * object (--json).  The caches file (typed caches, spanalloc_cache_create())
- * is optional: a module without it still shows every other view.  Tables
+ * is optional: a module without it still shows every other view.  --sites
+ * shows the sites file (allocation call sites; its last column, the site,
+ * has blanks in it and takes the rest of the line), with --watch the
+ * change of each site's live bytes since the previous refresh.  Tables
  * are parsed by the column names of their header line, so columns and
  * memstats fields added later are carried along (raw in the text views,
  * under their own name in JSON) without a change here.
@@ -34,6 +37,8 @@
 #define DEFAULT_DIR	"/sys/kernel/debug/spanalloc"
 #define TOP_CLASSES	10
 #define TOP_CACHES	5
+#define TOP_SITES	20
+#define PARAMS_DIR	"/sys/module/spanalloc/parameters"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *prog = "spanstat";
@@ -392,6 +397,11 @@ static const char *const caches_cols[] = {
 	"rcu", "live_objects", "live_bytes", "spans", NULL
 };
 
+/* The sites file's numbers; its last column, "site", is the rest of a line. */
+static const char *const sites_cols[] = {
+	"live_bytes", "live_objects", "allocs", NULL
+};
+
 /* The debugfs files, as bits of struct view::need and ::want. */
 enum {
 	F_MEMSTATS = 1 << 0,
@@ -400,6 +410,7 @@ enum {
 	F_PAGEHEAP = 1 << 3,
 	F_SIZES = 1 << 4,
 	F_CACHES = 1 << 5,
+	F_SITES = 1 << 6,
 };
 
 struct snap {
@@ -411,6 +422,7 @@ struct snap {
 	struct table heap_free;
 	struct table sizes;
 	struct table caches;
+	struct table sites;
 };
 
 static bool load_kvs(const char *dir, const char *name, bool required,
@@ -468,6 +480,48 @@ static bool load_caches(const char *dir, bool required, struct table *t)
 	return true;
 }
 
+/* The sites file: blank-separated numbers, then the site (rest of line). */
+static bool load_sites(const char *dir, bool required, struct table *t)
+{
+	struct input in;
+	char *line, *p;
+	size_t i, n, len;
+
+	if (!open_input(&in, dir, "sites", required))
+		return false;
+	while ((line = next_line(&in)) && blank(line))
+		;
+	if (!line)
+		die("%s: no header line", in.path);
+	split(line, &t->cols);
+	n = t->cols.n;
+	if (!n || strcmp(t->cols.v[n - 1], "site"))
+		die("%s: the last column is not \"site\"", in.path);
+	while ((line = next_line(&in))) {
+		if (blank(line))
+			continue;
+		p = line;
+		for (i = 0; i + 1 < n; i++) {
+			p += strspn(p, " \t");
+			len = strcspn(p, " \t\r\n");
+			if (!len)
+				die("%s:%u: fewer than %zu fields: %s", in.path,
+				    in.lineno, n, line);
+			strv_push(&t->cells, xasprintf("%.*s", (int)len, p));
+			p += len;
+		}
+		p += strspn(p, " \t");
+		len = strcspn(p, "\r\n");
+		if (!len)
+			die("%s:%u: no site: %s", in.path, in.lineno, line);
+		strv_push(&t->cells, xasprintf("%.*s", (int)len, p));
+		t->nrows++;
+	}
+	require_cols(t, in.path, sites_cols, NULL, NULL);
+	close_input(&in);
+	return true;
+}
+
 /*
  * Read the files of @need (they must be there) and of @want (read if they
  * are there) from @dir into @s.
@@ -501,6 +555,7 @@ static void load(const char *dir, unsigned int need, unsigned int want,
 	LOAD(F_SIZES, load_table(dir, "sizes", need & F_SIZES, &s->sizes,
 				 sizes_cols, "max_bytes", "max"));
 	LOAD(F_CACHES, load_caches(dir, need & F_CACHES, &s->caches));
+	LOAD(F_SITES, load_sites(dir, need & F_SITES, &s->sites));
 #undef LOAD
 }
 
@@ -526,6 +581,7 @@ static void free_snap(struct snap *s)
 	free_table(&s->heap_free);
 	free_table(&s->sizes);
 	free_table(&s->caches);
+	free_table(&s->sites);
 }
 
 /* ---------------------------------------------------------- formatting */
@@ -962,6 +1018,101 @@ static void view_caches(const struct snap *s)
 	free(order);
 }
 
+/* Live bytes of each site at the previous refresh (--watch), by name. */
+static struct strv prev_sites;
+static uint64_t *prev_bytes;
+
+/* "+1.5 KiB", "-200 B", "0" or "new": the change of @site's live bytes. */
+static char *site_change(const char *site, uint64_t now)
+{
+	char *b, *s;
+	size_t i;
+
+	for (i = 0; i < prev_sites.n; i++)
+		if (!strcmp(prev_sites.v[i], site))
+			break;
+	if (i == prev_sites.n)
+		return xstrdup("new");
+	if (now == prev_bytes[i])
+		return xstrdup("0");
+	b = fmt_bytes(now > prev_bytes[i] ? now - prev_bytes[i] : prev_bytes[i] - now);
+	s = xasprintf("%c%s", now > prev_bytes[i] ? '+' : '-', b);
+	free(b);
+	return s;
+}
+
+/* "exact", "sampled, one per N KiB" from the module's parameters, or NULL. */
+static char *sites_mode(void)
+{
+	char kib[32] = "", exact[8] = "";
+	FILE *f;
+
+	f = fopen(PARAMS_DIR "/sites_exact", "r");
+	if (!f)
+		return NULL;
+	if (!fgets(exact, sizeof(exact), f))
+		exact[0] = '\0';
+	fclose(f);
+	if (exact[0] == 'Y' || exact[0] == '1')
+		return xstrdup("exact");
+	f = fopen(PARAMS_DIR "/sites_sample_kib", "r");
+	if (!f)
+		return NULL;
+	if (!fgets(kib, sizeof(kib), f))
+		kib[0] = '\0';
+	fclose(f);
+	kib[strcspn(kib, "\n")] = '\0';
+	if (!strcmp(kib, "0"))
+		return xstrdup("sampling off");
+	return xasprintf("sampled, one per %s KiB on average: estimates", kib);
+}
+
+/*
+ * Allocation call sites, most live bytes first (the top TOP_SITES), with
+ * the change of their live bytes since the previous refresh under --watch
+ * ("new" for a site not seen then, "-" on the first showing).
+ */
+static void view_sites(const struct snap *s)
+{
+	const struct table *t = &s->sites;
+	struct grid g = { .ncols = 5, .left = "rrrrl" };
+	size_t *order = rows_by(t, row_live_bytes);
+	size_t i, r, site = col_index(t, "site");
+	bool first = !prev_bytes;
+	char *mode = sites_mode(), *b;
+	static const char *const hdr[] = {
+		"live_bytes", "live", "allocs", "change", "site"
+	};
+
+	b = fmt_bytes(col_sum(t, "live_bytes"));
+	printf("Allocation sites: %zu, %s and %" PRIu64 " objects live%s%s%s\n",
+	       t->nrows, b, col_sum(t, "live_objects"), mode ? " (" : "",
+	       mode ? mode : "", mode ? ")" : "");
+	free(b);
+	free(mode);
+	for (i = 0; i < g.ncols; i++)
+		grid_add_str(&g, hdr[i]);
+	for (i = 0; i < TOP_SITES && i < t->nrows; i++) {
+		r = order[i];
+		grid_add(&g, fmt_bytes(num(t, r, "live_bytes")));
+		grid_add(&g, fmt_u64(num(t, r, "live_objects")));
+		grid_add(&g, fmt_u64(num(t, r, "allocs")));
+		grid_add(&g, first ? xstrdup("-") :
+			 site_change(cell(t, r, site), num(t, r, "live_bytes")));
+		grid_add_str(&g, cell(t, r, site));
+	}
+	grid_print(&g, "");
+	if (t->nrows > TOP_SITES)
+		printf("(%zu more sites)\n", t->nrows - TOP_SITES);
+	strv_free(&prev_sites);
+	prev_bytes = xrealloc(prev_bytes, t->nrows ? t->nrows : 1, sizeof(*prev_bytes));
+	for (r = 0; r < t->nrows; r++) {
+		strv_push(&prev_sites, xstrdup(cell(t, r, site)));
+		prev_bytes[r] = num(t, r, "live_bytes");
+	}
+	free(order);
+}
+
 static void view_classes(const struct snap *s)
 {
 	const struct table *t = &s->classes;
@@ -1198,6 +1349,7 @@ static const struct view views[] = {
 	{ "cpus", F_CPUS, 0, view_cpus },
 	{ "heap", F_PAGEHEAP, F_SIZES, view_heap },
 	{ "caches", F_CACHES, 0, view_caches },
+	{ "sites", F_SITES, 0, view_sites },
 	{ "json", F_MEMSTATS | F_CLASSES | F_CPUS | F_PAGEHEAP | F_SIZES,
 	  F_CACHES, view_json },
 };
@@ -1223,6 +1375,9 @@ static void usage(FILE *f)
 		"  -H, --heap           page heap, free blocks per order, requested sizes\n"
 		"  -k, --caches         every typed cache (spanalloc_cache_create), most\n"
 		"                       live bytes first, with slot bytes and waste\n"
+		"  -s, --sites          the top %d allocation call sites, most live bytes\n"
+		"                       first; with --watch, each one's change since the\n"
+		"                       previous refresh\n"
 		"  -j, --json           everything as one JSON object\n"
 		"\n"
 		"Options:\n"
@@ -1233,7 +1388,7 @@ static void usage(FILE *f)
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exits 1 if DIR or a file the view needs is missing or unparsable.\n",
-		prog, TOP_CLASSES, TOP_CACHES);
+		prog, TOP_CLASSES, TOP_CACHES, TOP_SITES);
 }
 
 struct opts {
@@ -1249,7 +1404,7 @@ static void set_view(struct opts *o, const char *name)
 	size_t i;
 
 	if (o->view)
-		die("choose one of --classes, --cpus, --heap, --caches, --json");
+		die("choose one of --classes, --cpus, --heap, --caches, --sites, --json");
 	for (i = 0; i < ARRAY_SIZE(views); i++)
 		if (!strcmp(views[i].name, name))
 			o->view = &views[i];
@@ -1262,6 +1417,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "cpus", no_argument, NULL, 'p' },
 		{ "heap", no_argument, NULL, 'H' },
 		{ "caches", no_argument, NULL, 'k' },
+		{ "sites", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "watch", required_argument, NULL, 'w' },
@@ -1275,7 +1431,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->dir = DEFAULT_DIR;
-	while ((ch = getopt_long(argc, argv, "cpHkjd:w:n:Dh", longopts,
+	while ((ch = getopt_long(argc, argv, "cpHksjd:w:n:Dh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -1289,6 +1445,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			set_view(o, "caches");
+			break;
+		case 's':
+			set_view(o, "sites");
 			break;
 		case 'j':
 			set_view(o, "json");

@@ -252,6 +252,28 @@ expect_ok "caches: no caches at all" --dir "$d" --caches
 check "caches: no caches: header and a zero total" \
 	[ "$(awk '$1 == "all" { print $2 }' "$tmp/out")" = 0 ]
 
+# --- allocation sites ------------------------------------------------------------
+# The site, the last column, has blanks in it ("func+0x1/0x2 [module]").
+run --dir "$b" --sites
+n=$(($(wc -l <"$b/sites") - 1))
+check "--sites: a count line, a header and $n sites" [ "$(wc -l <"$tmp/out")" -eq $((n + 2)) ]
+want=$(awk 'NR > 1 && $1 > max { max = $1; s = $4 } END { print s }' "$b/sites")
+check "--sites: most live bytes first ($want)" \
+	[ "$(awk 'NR == 3 { print $(NF - 1) }' "$tmp/out")" = "$want" ]
+check "--sites: the site keeps its module" grep -q ' ext2_alloc_block+0x4d/0x120 \[ext2_spanalloc\]$' "$tmp/out"
+want=$(awk 'NR > 1 { n += $2 } END { print n }' "$b/sites")
+check "--sites: $want objects live in the count line" grep -q "^Allocation sites: $n, .* and $want objects live" "$tmp/out"
+run --dir "$b" --sites --watch 0.01 --count 2
+check "--sites --watch: the second showing has each site's change" \
+	[ "$(grep -c ' 0  ext2_alloc_block+' "$tmp/out")" -eq 1 ]
+expect_fail "no sites file: --sites" "sites: missing" --dir "$g" --sites
+d=$(copy basic)
+sed '1s/ site$/ where/' "$b/sites" >"$d/sites"
+expect_fail "sites: the last column must be site" 'last column is not "site"' --dir "$d" --sites
+d=$(copy basic)
+awk 'NR == 2 { $2 = "x" } { print }' "$b/sites" >"$d/sites"
+expect_fail "sites: non-numeric live_objects" "sites.*live_objects.*x" --dir "$d" --sites
+
 # --- missing or broken input ---------------------------------------------------
 expect_fail "missing dir" "$tmp/nonexistent" --dir "$tmp/nonexistent"
 expect_fail "missing dir (--json)" "$tmp/nonexistent" --dir "$tmp/nonexistent" --json
