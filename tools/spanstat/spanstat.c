@@ -1041,27 +1041,32 @@ static char *site_change(const char *site, uint64_t now)
 	return s;
 }
 
+/* First line of the module parameter @name into @buf, or false. */
+static bool read_param(const char *name, char *buf, int len)
+{
+	char *path = xasprintf(PARAMS_DIR "/%s", name);
+	FILE *f = fopen(path, "r");
+
+	free(path);
+	if (!f)
+		return false;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
 /* "exact", "sampled, one per N KiB" from the module's parameters, or NULL. */
 static char *sites_mode(void)
 {
-	char kib[32] = "", exact[8] = "";
-	FILE *f;
+	char kib[32], exact[8];
 
-	f = fopen(PARAMS_DIR "/sites_exact", "r");
-	if (!f)
+	if (!read_param("sites_exact", exact, sizeof(exact)) ||
+	    !read_param("sites_sample_kib", kib, sizeof(kib)))
 		return NULL;
-	if (!fgets(exact, sizeof(exact), f))
-		exact[0] = '\0';
-	fclose(f);
 	if (exact[0] == 'Y' || exact[0] == '1')
 		return xstrdup("exact");
-	f = fopen(PARAMS_DIR "/sites_sample_kib", "r");
-	if (!f)
-		return NULL;
-	if (!fgets(kib, sizeof(kib), f))
-		kib[0] = '\0';
-	fclose(f);
-	kib[strcspn(kib, "\n")] = '\0';
 	if (!strcmp(kib, "0"))
 		return xstrdup("sampling off");
 	return xasprintf("sampled, one per %s KiB on average: estimates", kib);
