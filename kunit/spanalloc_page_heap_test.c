@@ -180,6 +180,39 @@ static void foreign_pointers(struct kunit *test)
 	kfree(k);
 }
 
+/*
+ * The address table covers RAM, wherever the linear map puts it: not the
+ * linear map from PAGE_OFFSET. arm64 maps RAM far above PAGE_OFFSET (a
+ * 52-bit-VA kernel on a CPU without LPA2: 2^52 - 2^48 bytes; KASLR's
+ * linear-map randomization: up to the linear region's size), where a table
+ * from PAGE_OFFSET would need terabytes of entries.
+ */
+static void map_covers_ram_not_page_offset(struct kunit *test)
+{
+	unsigned long lo = ULONG_MAX, hi = 0, first;
+	int nid;
+	void *p;
+
+	for_each_online_node(nid) {
+		if (!node_spanned_pages(nid))
+			continue;
+		lo = min(lo, node_start_pfn(nid));
+		hi = max(hi, node_end_pfn(nid));
+	}
+	KUNIT_ASSERT_LT(test, lo, hi);
+	first = round_down(lo, 1UL << MAX_PAGE_ORDER);
+	kunit_info(test, "RAM pfns %#lx-%#lx, %lu GiB above PAGE_OFFSET; table of %lu chunks",
+		   lo, hi, ((unsigned long)__va(PFN_PHYS(lo)) - PAGE_OFFSET) >> 30, sa_map_len);
+	KUNIT_EXPECT_LE(test, sa_map_len, DIV_ROUND_UP(hi - first, 1UL << sa_chunk_order));
+	/* RAM's first page is in the table's first block of pages. */
+	KUNIT_EXPECT_LT(test, sa_lpn(__va(PFN_PHYS(lo))), 1UL << MAX_PAGE_ORDER);
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_LT(test, sa_lpn(p) >> sa_chunk_order, sa_map_len);
+	KUNIT_EXPECT_PTR_EQ(test, sa_lpn_addr(sa_lpn(p)), PTR_ALIGN_DOWN(p, PAGE_SIZE));
+	spanalloc_free(p);
+}
+
 static void scavenger_returns_idle_memory(struct kunit *test)
 {
 	struct spanalloc_memstats ms;
@@ -218,6 +251,7 @@ static struct kunit_case page_heap_cases[] = {
 	KUNIT_CASE(large_double_free_refused),
 	KUNIT_CASE(direct_objects),
 	KUNIT_CASE(foreign_pointers),
+	KUNIT_CASE(map_covers_ram_not_page_offset),
 	KUNIT_CASE_SLOW(scavenger_returns_idle_memory),
 	{}
 };
