@@ -158,19 +158,26 @@ struct sa_chunk {
 	u8 free_order[];
 };
 
+/* Linear address of RAM's first page, rounded down to MAX_PAGE_ORDER (page_heap.c). */
+extern unsigned long sa_lm_base;
+
 /*
- * Linear page number: a direct-map address's page offset from PAGE_OFFSET.
- * The one formula that maps addresses to chunks, for stores and lookups
- * alike (it equals the pfn only where RAM starts at physical 0).
+ * Linear page number: a direct-map address's page offset from sa_lm_base,
+ * not from PAGE_OFFSET: arm64 may map RAM far above PAGE_OFFSET (KASLR's
+ * linear-map randomization; a 52-bit-VA kernel on a CPU without LPA2 maps
+ * it 2^52 - 2^48 bytes up). The one formula that maps addresses to chunks,
+ * for stores and lookups alike (it is the pfn only where RAM starts at
+ * physical 0, as on x86). sa_lm_base's pfn is aligned to MAX_PAGE_ORDER,
+ * so a block aligned in pfns is aligned in linear page numbers too.
  */
 static __always_inline unsigned long sa_lpn(const void *p)
 {
-	return ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+	return ((unsigned long)p - sa_lm_base) >> PAGE_SHIFT;
 }
 
 static inline void *sa_lpn_addr(unsigned long lpn)
 {
-	return (void *)(PAGE_OFFSET + (lpn << PAGE_SHIFT));
+	return (void *)(sa_lm_base + (lpn << PAGE_SHIFT));
 }
 
 /*

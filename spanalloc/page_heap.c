@@ -20,10 +20,10 @@
  * per-page span table, the free buddy block each page heads, and the order
  * of the piece each page belongs to; blocks coalesce only up to their
  * piece's order, and a piece that is wholly free goes back to the kernel on
- * its own. Addresses map to chunks by their offset in the linear map,
- * sa_lpn() (one formula, for lookups and stores alike): a flat table
- * indexed by chunk number covers the linear map as it was at load, an
- * xarray anything above (hot-added memory).
+ * its own. Addresses map to chunks by their offset in the linear map from
+ * RAM's first page, sa_lpn() (one formula, for lookups and stores alike):
+ * a flat table indexed by chunk number covers RAM as it was at load, an
+ * xarray anything else (hot-added memory).
  *
  * Locking: one spinlock, sa_heap_lock, irq-safe (spans are cut for
  * allocations made in hardirq context). It is the innermost spanalloc lock:
@@ -63,6 +63,8 @@ void **sa_chunk_map;		/* chunk number -> entry, below sa_map_len */
 EXPORT_SYMBOL_IF_KUNIT(sa_chunk_map);
 unsigned long sa_map_len;
 EXPORT_SYMBOL_IF_KUNIT(sa_map_len);
+unsigned long sa_lm_base __ro_after_init;	/* see sa_lpn() */
+EXPORT_SYMBOL_IF_KUNIT(sa_lm_base);
 static LIST_HEAD(sa_spare_chunks);	/* metadata of released chunks */
 static LIST_HEAD(sa_chunks);
 static LIST_HEAD(sa_large_spans);	/* live large objects, for unload */
@@ -731,11 +733,31 @@ void sa_heap_walk_spans(void (*fn)(struct sa_span *span))
 	}
 }
 
+/*
+ * The lowest pfn of RAM at load (0 on x86; QEMU's arm64 virt board: 1 GiB
+ * up), rounded down to MAX_PAGE_ORDER.
+ */
+static unsigned long ram_base_pfn(void)
+{
+	unsigned long pfn = ULONG_MAX;
+	int nid;
+
+	for_each_online_node(nid)
+		if (node_spanned_pages(nid))
+			pfn = min(pfn, node_start_pfn(nid));
+	return pfn == ULONG_MAX ? 0 : round_down(pfn, 1UL << MAX_PAGE_ORDER);
+}
+
 int sa_heap_init(void)
 {
 	unsigned int i;
 
-	sa_map_len = ((unsigned long)high_memory - PAGE_OFFSET) >> (PAGE_SHIFT + sa_chunk_order);
+	/*
+	 * The table spans RAM, not the linear map from PAGE_OFFSET: on arm64
+	 * RAM may be mapped terabytes above it (see sa_lpn()).
+	 */
+	sa_lm_base = (unsigned long)__va(PFN_PHYS(ram_base_pfn()));
+	sa_map_len = ((unsigned long)high_memory - sa_lm_base) >> (PAGE_SHIFT + sa_chunk_order);
 	sa_chunk_map = vzalloc(array_size(max(sa_map_len, 1UL), sizeof(void *)));
 	if (!sa_chunk_map)
 		return -ENOMEM;
