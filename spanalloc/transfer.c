@@ -230,10 +230,12 @@ unsigned int sa_transfer_drain_class(unsigned int cls)
 		slots = NULL;
 		raw_spin_lock_irqsave(&t->lock, flags);
 		n = min_t(int, t->count, SA_MAX_BATCH);
-		t->count -= n;
-		memcpy(objs, t->slots + t->count, n * sizeof(void *));
-		t->drained += n;
-		atomic_long_sub((long)n * sa_class_size(cls), &sa_transfer_held);
+		if (n) {
+			t->count -= n;
+			memcpy(objs, t->slots + t->count, n * sizeof(void *));
+			t->drained += n;
+			atomic_long_sub((long)n * sa_class_size(cls), &sa_transfer_held);
+		}
 		if (!t->count && t->slots) {
 			slots = t->slots;
 			t->slots = NULL;
