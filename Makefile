@@ -9,6 +9,9 @@
 #   make distclean       also remove the whole cache (kernels, downloads)
 #   make setup           apt packages, stock kernel, test kernel, busybox
 #   make check           everything; ends with "N passed, N failed, N skipped"
+#   make check-arm64     only the arm64 stages of make check (cross-built arm64
+#                        test kernel under qemu-system-aarch64: KUnit at 2 and
+#                        4 vCPUs, example client, soak), with their own tally
 #   make demo            boot the stock kernel with spanalloc + example client
 #   make smoke           insmod / read debugfs / rmmod on the stock kernel
 #   make check-harness   prove the harness detects failures
@@ -24,7 +27,7 @@
 SA_CACHE := $(or $(SPANALLOC_CACHE),$(CURDIR)/.cache)
 KDIR ?=
 
-.PHONY: all modules clean distclean setup check demo smoke check-harness lint dkms-check soak
+.PHONY: all modules clean distclean setup check check-arm64 demo smoke check-harness lint dkms-check soak
 
 all: modules
 
@@ -47,6 +50,9 @@ setup:
 
 check:
 	scripts/check.sh
+
+check-arm64:
+	scripts/check.sh --arm64
 
 demo:
 	scripts/demo.sh

@@ -20,6 +20,12 @@
 #     smoke test, then tests/rt/workload.sh (sa_workload's stress with
 #     cross-CPU frees, drains and CPU hotplug) at 2 and at 4 vCPUs, one
 #     summary line each
+#  5c. arm64 (scripts/vm.sh --arch arm64: the arm64 test kernel from
+#     kunit/test-arm64.config under qemu-system-aarch64 -M virt, TCG):
+#     arm64-setup (cross tools, busybox, kernel build), KUnit at 2 and 4
+#     vCPUs counted on their own line (kunit-arm64), the example client
+#     (client-arm64) and tests/guest/soak.sh (workload-arm64); CHECK_SKIP
+#     "arm64" skips them all
 #  6. DKMS add/build/install/remove for both stock kernels (scripts/dkms-check.sh)
 #     and the style gates of make lint (scripts/lint.sh), one line each
 #  7. make check-harness (scripts/check-harness.sh)
@@ -39,7 +45,7 @@
 # from such a file; check-harness uses it with fixtures).
 # Logs: $SPANALLOC_CACHE/logs/check-<time>-<pid>/ (logs/check-latest links
 # to the newest run).
-# CHECK_SKIP="harness smoke rt guest dkms lint" skips stages (for quick local runs only).
+# CHECK_SKIP="harness smoke rt guest dkms lint arm64" skips stages (for quick local runs only).
 #
 # scripts/check.sh --guest-script FILE [LOGDIR] runs one guest script as
 # stage 4 does and judges it the same way (check-harness uses it).
@@ -64,14 +70,15 @@ cd "$SA_ROOT"
 # A stage file has one tab-separated line per event:
 #   declare <stage>                 the stage must end with a result
 #   ok|FAILED|skipped <stage> <text>
-#   counts kunit <passed failed skipped declared>   KUnit cases
+#   counts kunit|kunit-arm64 <passed failed skipped declared>   KUnit cases
 #   checkskip - <CHECK_SKIP's value>
-# Stage "kunit" stands for its cases: it adds their counts, not one line.
+# Stages "kunit" and "kunit-arm64" stand for their cases: they add their
+# counts, not one line (a skipped kunit-arm64 is one skipped line).
 tally() {
 	local file="$1" kind name text s p=0 f=0 k=0 checkskip=""
 	local kp="" kf=0 ks=0 kd=0
 	local -a order=() lines=() fails=()
-	local -A res=() msg=()
+	local -A res=() msg=() kcounts=()
 	while IFS=$'\t' read -r kind name text; do
 		case "$kind" in
 		declare) order+=("$name") ;;
@@ -84,7 +91,7 @@ tally() {
 				msg[$name]="$text"
 			fi
 			;;
-		counts) read -r kp kf ks kd <<<"$text" ;;
+		counts) kcounts[$name]="$text" ;;
 		checkskip) checkskip="$text" ;;
 		esac
 	done < "$file"
@@ -102,7 +109,9 @@ tally() {
 			s=FAILED
 			text="did not run (declared, no result)"
 		fi
-		if [[ "$name" == kunit ]]; then
+		if [[ "$name" == kunit || ("$name" == kunit-arm64 && "$s" != skipped) ]]; then
+			kp="" kf=0 ks=0 kd=0
+			[[ -n "${kcounts[$name]:-}" ]] && read -r kp kf ks kd <<<"${kcounts[$name]}"
 			if [[ -z "$kp" ]]; then
 				s=FAILED
 				text="no KUnit counts${text:+: $text}"
@@ -116,9 +125,9 @@ tally() {
 				p=$((p + kp)) f=$((f + kf)) k=$((k + ks))
 				[[ $kf -gt 0 ]] && s=FAILED
 			fi
-			lines+=("$(printf '%-7s kunit: %s passed, %s failed, %s skipped of %s declared cases%s' \
-				"$s" "${kp:-0}" "$kf" "$ks" "$kd" "${text:+; $text}")")
-			[[ "$s" == FAILED ]] && fails+=("kunit: ${text:-failed cases}")
+			lines+=("$(printf '%-7s %s: %s passed, %s failed, %s skipped of %s declared cases%s' \
+				"$s" "$name" "${kp:-0}" "$kf" "$ks" "$kd" "${text:+; $text}")")
+			[[ "$s" == FAILED ]] && fails+=("$name: ${text:-failed cases}")
 			continue
 		fi
 		case "$s" in
@@ -143,16 +152,16 @@ if [[ "${1:-}" == --tally ]]; then
 fi
 
 # --- One guest script (stage 4; also scripts/check.sh --guest-script) -----
-# guest_script SCRIPT LOGDIR: prints one line "ok|FAILED guest NAME..." last;
-# returns 0 only if it passed.
+# guest_script SCRIPT LOGDIR [ARCH]: prints one line "ok|FAILED guest
+# NAME..." last; returns 0 only if it passed. ARCH: x86_64 (default) or arm64.
 guest_script() {
-	local t="$1" dir="$2" name out st=0 last
+	local t="$1" dir="$2" arch="${3:-x86_64}" name out st=0 last
 	local -a opts
 	name="$(basename "$t" .sh)"
 	out="$dir/guest-$name.out"
 	read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' "$t" | head -n1)"
 	echo "--- $t ${opts[*]}"
-	scripts/vm.sh --kernel test --timeout 600 "${opts[@]}" \
+	scripts/vm.sh --arch "$arch" --kernel test --timeout 600 "${opts[@]}" \
 		--file "$t:/root/$name.sh" --log "$dir/guest-$name.log" \
 		-- "sh /root/$name.sh" >"$out" 2>&1 || st=$?
 	last="$(tail -n1 "$out")"
@@ -212,6 +221,110 @@ record() {
 	fi
 }
 
+# kunit_stage ARCH: boot ARCH's test kernel with 2 and with 4 vCPUs,
+# spanalloc.ko + every kunit/*.ko, and judge both boots' KTAP. Stages
+# kunit-boot-smpN and kunit (x86_64), kunit-arm64-boot-smpN and
+# kunit-arm64 (arm64); logs $logs/kunit[-arm64]-smpN.* and kunit[-arm64]/.
+# arm64 boots both linear-map layouts: 2 vCPUs without LPA2 (vm.sh's
+# default: RAM mapped 2^52 - 2^48 above PAGE_OFFSET), 4 vCPUs with it
+# (-cpu max: 52-bit VA, RAM at PAGE_OFFSET, physical memory from 1 GiB).
+kunit_stage() {
+	local arch="$1" k=kunit what="test kernel" smp log unload
+	local -a boots=() cpu=()
+	if [[ "$arch" == arm64 ]]; then
+		k=kunit-arm64 what="arm64 test kernel"
+	fi
+	# Unload in reverse load order (/proc/modules lists the newest first), so
+	# every module's exit path runs under KASAN and lockdep too.
+	# shellcheck disable=SC2016 # expanded in the guest
+	unload='for m in $(cut -d" " -f1 /proc/modules); do rmmod "$m" || exit 1; done'
+	for smp in 2 4; do
+		log="$logs/$k-smp$smp.log"
+		echo "--- boot: $what, $smp vCPUs, spanalloc.ko + every kunit/*.ko"
+		[[ "$arch" == arm64 && $smp -eq 4 ]] && cpu=(env VM_CPU="${VM_CPU:-max}")
+		if "${cpu[@]}" scripts/vm.sh --arch "$arch" --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
+			--log "$log" -- "$unload" >"$logs/$k-smp$smp.out" 2>&1; then
+			ok "$k-boot-smp$smp" "$what boot, $smp vCPUs: $(tail -n1 "$logs/$k-smp$smp.out")"
+		else
+			cat "$logs/$k-smp$smp.out"
+			bad "$k-boot-smp$smp" "$what boot, $smp vCPUs: $(tail -n1 "$logs/$k-smp$smp.out")"
+		fi
+		grep -a 'spanalloc-vm: ' "$log" 2>/dev/null | sed 's/^/    /' || true
+		boots+=("smp$smp=$log")
+	done
+	# What the tree declares, not what kunit/Kbuild happened to build: the
+	# suites of the tree vm.sh built from.
+	kunit_src="${SPANALLOC_SRC:-$SA_ROOT}/kunit"
+	if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
+		--src "$kunit_src" --out "$logs/$k" "${boots[@]}" >"$logs/$k-report.out" 2>&1; then
+		ok "$k" "every declared case of both boots ran"
+	else
+		bad "$k" "failed or missing cases (kunit-report above)"
+	fi
+	cat "$logs/$k-report.out"
+	if [[ -f "$logs/$k/counts" ]]; then
+		event counts "$k" "$(cat "$logs/$k/counts")"
+	fi
+}
+
+# The arm64 stages (5c), also alone: scripts/check.sh --arm64 (make check-arm64).
+arm64_stage_names=(arm64-setup kunit-arm64-boot-smp2 kunit-arm64-boot-smp4 kunit-arm64 client-arm64 workload-arm64)
+arm64_stages() {
+	local t0 client
+	if skip arm64; then
+		for s in "${arm64_stage_names[@]}"; do
+			skipped "$s" arm64
+		done
+	else
+		# The arm64 test kernel (kunit/test-arm64.config) cross-built, QEMU's
+		# virt board under TCG: RAM from 1 GiB physical, weak memory ordering.
+		t0=$(date +%s)
+		record arm64-setup arm64-setup scripts/setup.sh deps arm64 test-arm64
+		echo "arm64-setup: $(( $(date +%s) - t0 ))s"
+		kunit_stage arm64
+		# The example client (what make demo loads): load/unload it on every
+		# CPU in turn, each load checking its objects, then unload spanalloc.
+		# shellcheck disable=SC2016 # expanded in the guest
+		client='set -e
+	ko=/modules/ext/client/spanalloc_client.ko
+	n=$(grep -c ^processor /proc/cpuinfo)
+	rmmod spanalloc_client
+	for i in $(seq 1 12); do
+		taskset -c $((i % n)) insmod $ko rounds=50 keep=$((i * 5))
+		rmmod spanalloc_client
+	done
+	passed=$(dmesg | grep -c "spanalloc_client: .* rounds of .* sizes passed")
+	[ "$passed" -eq 13 ] || { echo "client-arm64: FAIL: $passed of 13 loads passed"; exit 1; }
+	echo 1 > /sys/kernel/debug/spanalloc/drain
+	rmmod spanalloc
+	echo "client-arm64: ok: 13 loads on $n CPUs passed, spanalloc unloaded"'
+		record client-arm64 client-arm64 scripts/vm.sh --arch arm64 --kernel test --smp 4 --timeout 600 \
+			--ext examples/client --log "$logs/client-arm64.log" -- "$client"
+		# A short soak (tests/guest/soak.sh, 20 s, 4 vCPUs), judged like stage 4.
+		mkdir -p "$logs/arm64"
+		if guest_script tests/guest/soak.sh "$logs/arm64" arm64 >"$logs/workload-arm64.judge" 2>&1; then
+			ok workload-arm64 "$(tail -n1 "$logs/workload-arm64.judge" | sed 's/^ok guest [^:]*: //')"
+		else
+			bad workload-arm64 "$(tail -n1 "$logs/workload-arm64.judge" | sed 's/^FAILED guest [^:]*: //')"
+			cat "$logs/workload-arm64.judge"
+		fi
+		tail -n1 "$logs/workload-arm64.judge"
+	fi
+}
+
+if [[ "${1:-}" == --arm64 ]]; then
+	for s in "${arm64_stage_names[@]}"; do
+		event declare "$s"
+	done
+	[[ -n "${CHECK_SKIP:-}" ]] && event checkskip - "$CHECK_SKIP"
+	stage "arm64 only: KUnit, example client and soak on the arm64 test kernel"
+	arm64_stages
+	stage "summary"
+	echo "logs: $logs; total $(( $(date +%s) - start ))s"
+	tally "$stagefile"
+	exit
+fi
+
 # Every stage, declared before anything runs.
 guest_scripts=()
 for t in tests/guest/*.sh; do
@@ -223,7 +336,8 @@ done
 for t in "${guest_scripts[@]}"; do
 	event declare "guest:$(basename "$t" .sh)"
 done
-for s in smoke-stock smoke-stock61 rt-smoke rt-workload-smp2 rt-workload-smp4 realmod dkms lint harness; do
+for s in smoke-stock smoke-stock61 rt-smoke rt-workload-smp2 rt-workload-smp4 \
+	"${arm64_stage_names[@]}" realmod dkms lint harness; do
 	event declare "$s"
 done
 [[ -n "${CHECK_SKIP:-}" ]] && event checkskip - "$CHECK_SKIP"
@@ -252,37 +366,7 @@ else
 fi
 
 stage "KUnit on the test kernel"
-# Unload in reverse load order (/proc/modules lists the newest first), so
-# every module's exit path runs under KASAN and lockdep too.
-# shellcheck disable=SC2016 # expanded in the guest
-unload='for m in $(cut -d" " -f1 /proc/modules); do rmmod "$m" || exit 1; done'
-boots=()
-for smp in 2 4; do
-	log="$logs/kunit-smp$smp.log"
-	echo "--- boot: test kernel, $smp vCPUs, spanalloc.ko + every kunit/*.ko"
-	if scripts/vm.sh --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
-		--log "$log" -- "$unload" >"$logs/kunit-smp$smp.out" 2>&1; then
-		ok "kunit-boot-smp$smp" "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
-	else
-		cat "$logs/kunit-smp$smp.out"
-		bad "kunit-boot-smp$smp" "test kernel boot, $smp vCPUs: $(tail -n1 "$logs/kunit-smp$smp.out")"
-	fi
-	grep -a 'spanalloc-vm: ' "$log" 2>/dev/null | sed 's/^/    /' || true
-	boots+=("smp$smp=$log")
-done
-# What the tree declares, not what kunit/Kbuild happened to build: the
-# suites of the tree vm.sh built from.
-kunit_src="${SPANALLOC_SRC:-$SA_ROOT}/kunit"
-if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
-	--src "$kunit_src" --out "$logs/kunit" "${boots[@]}" >"$logs/kunit-report.out" 2>&1; then
-	ok kunit "every declared case of both boots ran"
-else
-	bad kunit "failed or missing cases (kunit-report above)"
-fi
-cat "$logs/kunit-report.out"
-if [[ -f "$logs/kunit/counts" ]]; then
-	event counts kunit "$(cat "$logs/kunit/counts")"
-fi
+kunit_stage x86_64
 
 stage "guest scripts (tests/guest/*.sh)"
 for t in "${guest_scripts[@]}"; do
@@ -348,6 +432,9 @@ else
 		tail -n1 "$out"
 	done
 fi
+
+stage "arm64: KUnit, example client and soak on the arm64 test kernel"
+arm64_stages
 
 stage "real modules: fs/minix on spanalloc (scripts/realmod.sh)"
 if skip realmod; then

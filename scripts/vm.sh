@@ -6,12 +6,10 @@
 # scripts/vm.sh [--kernel stock|stock61|stockrt|test] [--smp N] [--mem SIZE] [--ext DIR]...
 #               [--load FILE.ko[:"params"]]... [--kunit] [--file SRC[:DST]]...
 #               [--no-spanalloc] [--allow-splat] [--timeout SECONDS]
-#               [--log FILE] [--quiet] [--] [GUEST SHELL COMMAND]
+#               [--log FILE] [--quiet] [--arch x86_64|arm64] [--] [GUEST SHELL COMMAND]
 #
 # Kernels: stock (Debian 12's 6.12), stock61 (its default 6.1), stockrt (its
 # PREEMPT_RT 6.12), test (built from linux-source-6.12 with kunit/test.config).
-# --append ARGS    add ARGS to the kernel command line (as VM_APPEND does;
-#                  a guest script's "# vm.sh:" line can say --append kmemleak=on)
 # Builds spanalloc.ko for the chosen kernel in a per-kernel copy of the tree
 # ($SPANALLOC_CACHE/build/<kernel>/src; on the test kernel also kunit/*.ko),
 # builds each --ext DIR there too with
@@ -35,6 +33,16 @@
 # --kunit          load every kunit/*.ko built for the test kernel
 # --log FILE       also write the console log (\r stripped) to FILE
 # --quiet          do not stream the console (it is still logged)
+# --append ARGS    add ARGS to the kernel command line (as VM_APPEND does;
+#                  a guest script's "# vm.sh:" line can say --append kmemleak=on)
+# --arch arm64     the arm64 test kernel (kunit/test-arm64.config; --kernel
+#                  test is implied and the only one), modules cross-built
+#                  with aarch64-linux-gnu-, an arm64 busybox initramfs,
+#                  booted under qemu-system-aarch64 -M virt (RAM from 1 GiB
+#                  physical, console ttyAMA0, -cpu max,lpa2=off unless
+#                  VM_CPU says otherwise: without LPA2 the 52-bit-VA test
+#                  kernel falls back to 48 bits and maps RAM 2^52 - 2^48
+#                  bytes above PAGE_OFFSET); same verdicts and exit codes
 #
 # Environment: ACCEL=kvm (default tcg), VM_TCG_THREAD=single|multi,
 # VM_APPEND="extra kernel command line", VM_CPU (default max, host on kvm),
@@ -54,10 +62,12 @@ usage() {
 }
 
 kernel=stock smp=2 mem=1G timeout=300 spanalloc=1 allow_splat=0 quiet=0 kunit=0
+arch=x86_64 kernel_set=0
 exts=() loads=() files=() logcopy=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
-	--kernel) kernel="$2"; shift 2 ;;
+	--kernel) kernel="$2" kernel_set=1; shift 2 ;;
+	--arch) arch="$2"; shift 2 ;;
 	--smp) smp="$2"; shift 2 ;;
 	--mem) mem="$2"; shift 2 ;;
 	--ext) exts+=("$2"); shift 2 ;;
@@ -78,6 +88,17 @@ while [[ $# -gt 0 ]]; do
 done
 cmd="${*:-true}"
 [[ "$smp" =~ ^[0-9]+$ && "$timeout" =~ ^[0-9]+$ ]] || sa_die "--smp and --timeout take numbers"
+# kmake: extra make arguments for module builds (none on x86_64)
+kmake=()
+case "$arch" in
+x86_64) ;;
+arm64)
+	[[ $kernel_set -eq 0 || "$kernel" == test ]] || sa_die "--arch arm64 runs only --kernel test"
+	kernel=test-arm64
+	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	;;
+*) sa_die "--arch must be x86_64 or arm64" ;;
+esac
 
 fail() { # exit-code reason
 	echo "vm.sh: FAIL (exit $1): $2" >&2
@@ -116,6 +137,15 @@ test)
 	kid="test-$(basename "$kdir")"
 	vmlinuz="$kdir/arch/x86/boot/bzImage"
 	;;
+test-arm64)
+	if [[ ! -f "$(sa_test_kernel_dir arm64)/.built" ]]; then
+		sa_log "arm64 test kernel not built yet: building it (about 10 minutes on 2 cores)"
+	fi
+	run_setup deps arm64 test-arm64
+	kdir="$(sa_test_kernel_dir arm64)"
+	kid="test-$(basename "$kdir")"
+	vmlinuz="$kdir/arch/arm64/boot/Image"
+	;;
 *) fail 2 "--kernel must be stock, stock61, stockrt or test" ;;
 esac
 
@@ -148,7 +178,7 @@ if [[ $spanalloc -eq 1 ]]; then
 	"${rsync_copy[@]}" "${rsync_excl[@]}" "${excl_cache[@]}" --exclude=/.cache/ \
 		--exclude=/build/ --exclude=/bench/results/ "${SPANALLOC_SRC:-$SA_ROOT}/" "$src/"
 	sa_log "building spanalloc for $kid"
-	make -C "$kdir" M="$src" -j"$SA_JOBS" modules >"$bdir/build.log" 2>&1 || {
+	make -C "$kdir" M="$src" "${kmake[@]}" -j"$SA_JOBS" modules >"$bdir/build.log" 2>&1 || {
 		cat "$bdir/build.log" >&2
 		fail 2 "building spanalloc against $kid failed"
 	}
@@ -171,7 +201,7 @@ for e in "${exts[@]}"; do
 		extra=(KCFLAGS="-I$SA_ROOT/include")
 	fi
 	sa_log "building --ext $e for $kid"
-	make -C "$kdir" M="$dest" "${extra[@]}" -j"$SA_JOBS" modules >"$dest/.build.log" 2>&1 || {
+	make -C "$kdir" M="$dest" "${extra[@]}" "${kmake[@]}" -j"$SA_JOBS" modules >"$dest/.build.log" 2>&1 || {
 		cat "$dest/.build.log" >&2
 		fail 2 "building --ext $e against $kid failed"
 	}
@@ -196,7 +226,9 @@ initrd="$stage.cpio.gz"
 # shellcheck disable=SC2317 # called by the trap
 cleanup() { rm -rf "$stage" "$initrd"; }
 trap cleanup EXIT
-cp -a "$SA_CACHE/initramfs/base/." "$stage/"
+base="$SA_CACHE/initramfs/base"
+[[ "$arch" == arm64 ]] && base="$SA_CACHE/initramfs/base-arm64"
+cp -a "$base/." "$stage/"
 rm -f "$stage/.done"
 mkdir -p "$stage/modules"
 
@@ -314,6 +346,14 @@ fi
 # no_timer_check: on a loaded host TCG can miss the boot-time IO-APIC timer
 # check ("IO-APIC + timer doesn't work!" panic, seen here); VMs skip it.
 append="console=ttyS0,115200 panic=-1 printk.time=1 printk.devkmsg=on no_timer_check ${VM_APPEND:-}"
+qemu=(qemu-system-x86_64)
+if [[ "$arch" == arm64 ]]; then
+	# QEMU's virt board: RAM at 1 GiB physical, PL011 UART, GICv3, PSCI
+	# (SMP bring-up, CPU hotplug, reboot -f ends QEMU with -no-reboot).
+	append="console=ttyAMA0 panic=-1 printk.time=1 printk.devkmsg=on ${VM_APPEND:-}"
+	qemu=(qemu-system-aarch64 -M "virt,gic-version=3")
+	[[ "$accel" == tcg ]] && cpu="${VM_CPU:-max,lpa2=off}"
+fi
 # Boot once and judge the console log: sets log, elapsed, code, reasons.
 boot_and_judge() {
 	attempt=$((${attempt:-0} + 1))
@@ -321,7 +361,7 @@ boot_and_judge() {
 	sa_log "booting $kid: smp=$smp mem=$mem accel=$accel_opt timeout=${timeout}s log=$log"
 	start=$(date +%s)
 	set +e
-	timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults -display none -no-reboot \
+	timeout -k 10 "$timeout" "${qemu[@]}" -nodefaults -display none -no-reboot \
 		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 		-serial stdio -monitor none </dev/null 2>&1 |
