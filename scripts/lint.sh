@@ -168,7 +168,7 @@ if want w1 || want sparse; then
 		examples/client bench/module tests/guest/workload tests/guest/fragment \
 		tests/guest/unload-race
 	build "stock-$(sa_stock_version stock61)" "$(sa_stock_kdir stock61)" W=1 examples/client
-	build "test-$(basename "$(sa_test_kernel_dir)")" "$(sa_test_kernel_dir)" C=2 \
+	build "test-$(basename "$(sa_test_kernel_dir x86_64)")" "$(sa_test_kernel_dir x86_64)" C=2 \
 		examples/client bench/module tests/guest/workload tests/guest/fragment \
 		tests/guest/unload-race
 	for f in "$logs"/w1-*; do

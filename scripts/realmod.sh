@@ -86,7 +86,7 @@ if [[ $kernel == stock ]]; then
 	kid="stock-$kver"
 	config="$(sa_stock_dir stock)/boot/config-$kver"
 else
-	kdir="$(sa_test_kernel_dir)"
+	kdir="$(sa_test_kernel_dir x86_64)"
 	kid="test-$(basename "$kdir")"
 	config="$kdir/.config"
 fi
