@@ -205,7 +205,9 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	}
 	count = sa_ct_count(cc->ct);
 	if (count < cc->cap) {
-		nv = cc_evict(c, cls, victims, &vcls);
+		/* An interrupt may have made room since the fast path looked. */
+		if (!cc_has_room(c, cc, count, osize))
+			nv = cc_evict(c, cls, victims, &vcls);
 		if (cc_has_room(c, cc, count, osize)) {
 			cc->objs[count] = p;
 			sa_cc_set_count(cc, count + 1);
