@@ -18,6 +18,10 @@
 #                        "bytes_req bytes_alloc count", # comments)
 #   BENCH_SPANALLOC=head  spanalloc as committed (default) or "worktree"
 #   BENCH_KERNEL=stock   kernel flavour for scripts/vm.sh (stock|test)
+#   BENCH_ARCH=arm64     the arm64 test kernel (scripts/vm.sh --arch arm64;
+#                        implies BENCH_KERNEL=test: no stock arm64 kernel is
+#                        set up). A KASAN + lockdep kernel: compare its ratios
+#                        with BENCH_KERNEL=test on x86, not with the stock table
 #   BENCH_OUT=DIR        where the JSON goes (default bench/results)
 #   ACCEL, VM_TCG_THREAD are passed to scripts/vm.sh (ACCEL=kvm where KVM works).
 set -euo pipefail
@@ -35,6 +39,8 @@ fi
 groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large probe}"
 hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
 kernel="${BENCH_KERNEL:-stock}"
+arch="${BENCH_ARCH:-x86_64}"
+[[ "$arch" == arm64 ]] && kernel="test"
 out="${BENCH_OUT:-$SA_ROOT/bench/results}"
 accel="${ACCEL:-tcg}"
 [[ "$accel" == tcg && -n "${VM_TCG_THREAD:-}" ]] && accel="tcg,thread=$VM_TCG_THREAD"
@@ -91,6 +97,7 @@ start=$(date +%s)
 for smp in $smps; do
 	for ioa in $ioas; do
 		name="$kernel-$smp"
+		[[ "$arch" == arm64 ]] && name="$kernel-arm64-$smp"
 		append=""
 		if [[ "$ioa" == 0 ]]; then
 			name="$name-ioa0"
@@ -101,7 +108,7 @@ for smp in $smps; do
 		t0=$(date +%s)
 		for try in 1 2; do
 			st=0
-			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --kernel "$kernel" \
+			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --arch "$arch" --kernel "$kernel" \
 				--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
 				-- "$guest_cmd" || st=$?
 			# Retry once, and say so, only when the benchmark command never

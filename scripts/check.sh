@@ -298,8 +298,14 @@ arm64_stages() {
 	echo 1 > /sys/kernel/debug/spanalloc/drain
 	rmmod spanalloc
 	echo "client-arm64: ok: 13 loads on $n CPUs passed, spanalloc unloaded"'
-		record client-arm64 client-arm64 scripts/vm.sh --arch arm64 --kernel test --smp 4 --timeout 600 \
-			--ext examples/client --log "$logs/client-arm64.log" -- "$client"
+		if scripts/vm.sh --arch arm64 --kernel test --smp 4 --timeout 600 --ext examples/client \
+			--log "$logs/client-arm64.log" -- "$client" >"$logs/client-arm64.out" 2>&1; then
+			ok client-arm64 "$(grep -a -m1 -o 'client-arm64: ok: .*' "$logs/client-arm64.out" |
+				sed 's/^client-arm64: ok: //') ($(tail -n1 "$logs/client-arm64.out" | grep -o 'smp=[0-9]*, [0-9]*s'))"
+		else
+			cat "$logs/client-arm64.out"
+			bad client-arm64 "$(tail -n1 "$logs/client-arm64.out")"
+		fi
 		# A short soak (tests/guest/soak.sh, 20 s, 4 vCPUs), judged like stage 4.
 		mkdir -p "$logs/arm64"
 		if guest_script tests/guest/soak.sh "$logs/arm64" arm64 >"$logs/workload-arm64.judge" 2>&1; then

@@ -56,8 +56,14 @@
 #include <linux/sched.h>
 #include <linux/cpumask.h>
 #include <linux/cpu.h>
-#include <asm/tsc.h>
 #include <spanalloc.h>
+#ifdef CONFIG_X86
+#include <asm/tsc.h>
+#define BENCH_CYCLES_KHZ	tsc_khz
+#else
+/* get_cycles() counts another clock there (arm64: the generic timer). */
+#define BENCH_CYCLES_KHZ	0U
+#endif
 
 #include "bench_hist.h"
 
@@ -1113,7 +1119,7 @@ static void emit_meta(const char *groups)
 	jadd("\"init_on_alloc\":%d,\"init_on_free\":%d,\"rounds\":%u,\"nobj\":%u,",
 	     want_init_on_alloc(GFP_KERNEL), want_init_on_free(), rounds, nobj);
 	jadd("\"nobj_large\":%u,\"nobj_xcpu\":%u,\"quick\":%d,\"tsc_khz\":%u,",
-	     nobj_large, nobj_xcpu, quick, tsc_khz);
+	     nobj_large, nobj_xcpu, quick, BENCH_CYCLES_KHZ);
 	jadd("\"hist\":\"%s\",\"groups\":\"%s\"}", BENCH_HIST_NAME, groups);
 	jemit();
 }
