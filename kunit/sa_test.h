@@ -54,15 +54,4 @@ static inline void sa_test_case_exit(struct kunit *test)
 	sa_scavenger_pause(false);
 }
 
-/* Sum over every CPU the u64 counter at @off in struct sa_cpu_stats. */
-static inline u64 sa_test_cpu_sum(size_t off)
-{
-	u64 o, b, sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += *(const u64 *)((const char *)sa_read_cpu_stats(cpu, &o, &b) + off);
-	return sum;
-}
-
 #endif /* _SA_TEST_H */

@@ -78,14 +78,13 @@ static void alignment_follows_size(struct kunit *test)
 
 static void block_returns_when_all_freed(struct kunit *test)
 {
-	size_t frees_off = offsetof(struct sa_cpu_stats, cls_frees[SA_CLASS_TINY]);
 	u64 frees_before;
 	u8 *p[8];
 	unsigned int i;
 
 	migrate_disable();
 	spanalloc_drain();
-	frees_before = sa_test_cpu_sum(frees_off);
+	frees_before = SA_CPU_SUM(cls_frees[SA_CLASS_TINY]);
 	/* Two blocks of 8-byte objects; the first is closed by the third. */
 	for (i = 0; i < 3; i++) {
 		p[i] = spanalloc_alloc_tiny(8, GFP_KERNEL);
@@ -96,15 +95,15 @@ static void block_returns_when_all_freed(struct kunit *test)
 	KUNIT_EXPECT_NE(test, BLOCK(p[2]), BLOCK(p[0]));
 	spanalloc_free(p[0]);
 	/* One sub-object still live: the block stays. */
-	KUNIT_EXPECT_EQ(test, sa_test_cpu_sum(frees_off), frees_before);
+	KUNIT_EXPECT_EQ(test, SA_CPU_SUM(cls_frees[SA_CLASS_TINY]), frees_before);
 	spanalloc_free(p[1]);
 	/* Both freed and the block closed: it went back to its class. */
-	KUNIT_EXPECT_EQ(test, sa_test_cpu_sum(frees_off), frees_before + 1);
+	KUNIT_EXPECT_EQ(test, SA_CPU_SUM(cls_frees[SA_CLASS_TINY]), frees_before + 1);
 	/* The open block goes back only when its CPU closes it. */
 	spanalloc_free(p[2]);
-	KUNIT_EXPECT_EQ(test, sa_test_cpu_sum(frees_off), frees_before + 1);
+	KUNIT_EXPECT_EQ(test, SA_CPU_SUM(cls_frees[SA_CLASS_TINY]), frees_before + 1);
 	spanalloc_drain();
-	KUNIT_EXPECT_EQ(test, sa_test_cpu_sum(frees_off), frees_before + 2);
+	KUNIT_EXPECT_EQ(test, SA_CPU_SUM(cls_frees[SA_CLASS_TINY]), frees_before + 2);
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_alloc, 0);
 }
 

@@ -349,7 +349,8 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
 /**
  * sa_cache_flush() - return everything a CPU's cache holds
  * @cpu: the CPU: the running one (from its work item), or a dead one
- * @local: @cpu is the running CPU, with migration off (take sa_cc_lock())
+ * @by: SA_FLUSH_ON_CPU (@cpu is the running CPU, migration off: take
+ *	sa_cc_lock()) or SA_FLUSH_DEAD_CPU
  *
  * A class at a time: the objects leave the stack under sa_cc_lock() and go
  * to the transfer cache after it is dropped, so no other lock nests in it and
@@ -357,8 +358,9 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
  * the tiny allocator's own flush is the caller's (main.c).
  * Context: process context or a CPU hotplug callback.
  */
-void sa_cache_flush(int cpu, bool local)
+void sa_cache_flush(int cpu, enum sa_flush_by by)
 {
+	bool local = by == SA_FLUSH_ON_CPU;
 	void *objs[2 * SA_MAX_BATCH];
 	unsigned long flags = 0;
 	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
@@ -383,7 +385,7 @@ static DEFINE_MUTEX(sa_drain_mutex);
 static DEFINE_PER_CPU(struct work_struct, sa_drain_work);
 static struct workqueue_struct *sa_drain_wq;
 /* What the drain in progress runs on each CPU before its cache's flush. */
-static void (*sa_drain_first)(int cpu, bool local);
+static void (*sa_drain_first)(int cpu, enum sa_flush_by by);
 static bool (*sa_drain_first_holds)(int cpu);
 
 static void drain_work_fn(struct work_struct *work)
@@ -391,8 +393,8 @@ static void drain_work_fn(struct work_struct *work)
 	/* Runs on its CPU unless that went offline meanwhile: stay put. */
 	migrate_disable();
 	if (sa_drain_first)
-		sa_drain_first(smp_processor_id(), true);
-	sa_cache_flush(smp_processor_id(), true);
+		sa_drain_first(smp_processor_id(), SA_FLUSH_ON_CPU);
+	sa_cache_flush(smp_processor_id(), SA_FLUSH_ON_CPU);
 	migrate_enable();
 }
 
@@ -409,7 +411,8 @@ static void drain_work_fn(struct work_struct *work)
  * goes to the central lists. Drains are serialised.
  * Context: process context, may sleep.
  */
-void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(int cpu))
+void sa_cache_drain_all(void (*first)(int cpu, enum sa_flush_by by),
+			bool (*first_holds)(int cpu))
 {
 	int cpu;
 
@@ -476,6 +479,43 @@ const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cac
 	return &c->stats;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
+
+/**
+ * sa_cpu_sum() - one counter of struct sa_cpu_stats summed over every CPU
+ * @off: the counter's offset (SA_CPU_SUM(field) computes it)
+ *
+ * The one place per-CPU counters are added up: memstats, debugfs, the
+ * unload report and the KUnit suites read their totals through it. Reads
+ * the CPUs' counters without stopping them: exact when quiet.
+ * Context: any.
+ * Return: the sum (an s64 counter reads back as its two's complement).
+ */
+u64 sa_cpu_sum(size_t off)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*(u64 *)((char *)&per_cpu_ptr(sa_cpus, cpu)->stats + off));
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cpu_sum);
+
+/**
+ * sa_cpu_cached_bytes() - bytes of free objects every CPU's cache holds
+ *
+ * Context: any; racy unless quiet.
+ * Return: the sum over the possible CPUs.
+ */
+u64 sa_cpu_cached_bytes(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cached_bytes);
+	return sum;
+}
 
 /**
  * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves

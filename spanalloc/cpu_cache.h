@@ -185,8 +185,19 @@ extern struct sa_cpu __percpu *sa_cpus;
 extern unsigned int sa_cpu_cache_kib;
 int sa_cpu_cache_init(void);
 void sa_cpu_cache_exit(void);
-void sa_cache_flush(int cpu, bool local);
-void sa_cache_drain_all(void (*first)(int cpu, bool local), bool (*first_holds)(int cpu));
+/*
+ * Who flushes a CPU's cache (or tiny block): the CPU itself, from its
+ * drain work item with migration off, so it takes its own lock; or another
+ * CPU for a dead one (hotplug), whose state nobody else touches.
+ */
+enum sa_flush_by {
+	SA_FLUSH_DEAD_CPU,
+	SA_FLUSH_ON_CPU,
+};
+
+void sa_cache_flush(int cpu, enum sa_flush_by by);
+void sa_cache_drain_all(void (*first)(int cpu, enum sa_flush_by by),
+			bool (*first_holds)(int cpu));
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp);
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr);
@@ -195,6 +206,11 @@ unsigned int sa_cache_cap(unsigned int cls);
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_destroy(void);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
+u64 sa_cpu_sum(size_t off);
+u64 sa_cpu_cached_bytes(void);
+
+/* A counter of struct sa_cpu_stats (all are 64 bits) summed over every CPU. */
+#define SA_CPU_SUM(field)	sa_cpu_sum(offsetof(struct sa_cpu_stats, field))
 
 /*
  * A refused free: counted, and reported with a WARN (once per call site and

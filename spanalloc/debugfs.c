@@ -84,39 +84,20 @@ DEFINE_SHOW_ATTRIBUTE(memstats);
 
 static int classes_show(struct seq_file *m, void *v)
 {
-	u64 *mallocs, *frees, *req, *cached, *under, *over;
-	const struct sa_cpu_stats *st;
 	unsigned int cls;
 	int cpu;
 
-	mallocs = kcalloc(6 * SA_NR_CACHED, sizeof(u64), GFP_KERNEL);
-	if (!mallocs)
-		return -ENOMEM;
-	frees = mallocs + SA_NR_CACHED;
-	req = frees + SA_NR_CACHED;
-	cached = req + SA_NR_CACHED;
-	under = cached + SA_NR_CACHED;
-	over = under + SA_NR_CACHED;
-	for_each_possible_cpu(cpu) {
-		u64 objs, bytes;
-
-		st = sa_read_cpu_stats(cpu, &objs, &bytes);
-		for (cls = 1; cls < SA_NR_CACHED; cls++) {
-			mallocs[cls] += st->cls_mallocs[cls];
-			frees[cls] += st->cls_frees[cls];
-			req[cls] += st->cls_req[cls];
-			cached[cls] += sa_cache_count(cpu, cls);
-			under[cls] += st->cls_underflows[cls];
-			over[cls] += st->cls_overflows[cls];
-		}
-	}
 	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses underflows overflows\n");
 	/* Typed caches' own classes are in the caches file. */
 	for (cls = 1; cls < SA_CLASS_DYN0; cls++) {
+		u64 mallocs = SA_CPU_SUM(cls_mallocs[cls]), frees = SA_CPU_SUM(cls_frees[cls]);
+		unsigned int size = sa_class_size(cls);
 		struct sa_central_stats cs;
 		struct sa_transfer_stats ts;
-		unsigned int size = sa_class_size(cls);
+		u64 cached = 0;
 
+		for_each_possible_cpu(cpu)
+			cached += sa_cache_count(cpu, cls);
 		sa_central_read_stats(cls, &cs);
 		sa_transfer_read_stats(cls, &ts);
 		if (cls == SA_CLASS_TINY)
@@ -125,11 +106,10 @@ static int classes_show(struct seq_file *m, void *v)
 			seq_printf(m, "%u", cls);
 		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   size, 1U << sa_class_span_order(cls), sa_class_objs(cls),
-			   cs.spans, mallocs[cls] - frees[cls], cs.free_objs, cached[cls],
-			   mallocs[cls], frees[cls], req[cls], mallocs[cls] * size,
-			   ts.objs, ts.hits, ts.misses, under[cls], over[cls]);
+			   cs.spans, mallocs - frees, cs.free_objs, cached, mallocs, frees,
+			   SA_CPU_SUM(cls_req[cls]), mallocs * size, ts.objs, ts.hits, ts.misses,
+			   SA_CPU_SUM(cls_underflows[cls]), SA_CPU_SUM(cls_overflows[cls]));
 	}
-	kfree(mallocs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
@@ -185,26 +165,16 @@ DEFINE_SHOW_ATTRIBUTE(pageheap);
 
 static int sizes_show(struct seq_file *m, void *v)
 {
-	u64 hist[SA_SIZE_BUCKETS] = {};
-	const struct sa_cpu_stats *st;
 	unsigned int b;
-	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		u64 objs, bytes;
-
-		st = sa_read_cpu_stats(cpu, &objs, &bytes);
-		for (b = 0; b < SA_SIZE_BUCKETS; b++)
-			hist[b] += st->sizes[b];
-	}
 	seq_puts(m, "min_bytes max_bytes count\n");
 	for (b = 0; b < SA_SIZE_BUCKETS; b++) {
-		u64 lo = b ? (4ULL << b) + 1 : 1;
+		u64 lo = b ? (4ULL << b) + 1 : 1, n = SA_CPU_SUM(sizes[b]);
 
 		if (b == SA_SIZE_BUCKETS - 1)
-			seq_printf(m, "%llu max %llu\n", lo, hist[b]);
+			seq_printf(m, "%llu max %llu\n", lo, n);
 		else
-			seq_printf(m, "%llu %llu %llu\n", lo, 8ULL << b, hist[b]);
+			seq_printf(m, "%llu %llu %llu\n", lo, 8ULL << b, n);
 	}
 	return 0;
 }

@@ -568,41 +568,33 @@ EXPORT_SYMBOL_GPL(spanalloc_free_bulk);
  */
 void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 {
-	const struct sa_cpu_stats *st;
 	struct sa_heap_stats hs;
-	u64 objs, bytes, large_live = 0;
-	s64 large_bytes = 0;
 	unsigned int cls;
-	int cpu;
 
 	memset(ms, 0, sizeof(*ms));
-	for_each_possible_cpu(cpu) {
-		st = sa_read_cpu_stats(cpu, &objs, &bytes);
-		ms->cpu_cached_bytes += bytes;
-		ms->tiny_allocs += st->tiny_allocs;
-		ms->large_allocs += st->large_allocs;
-		ms->bad_frees += st->bad_frees;
-		ms->corruptions += st->corruptions;	/* debug checks */
-		ms->shrinks += st->shrinks;
-		ms->refused_allocs += st->refused_allocs;
-		ms->passthrough_frees += st->passthrough_frees;
-		ms->rcu_frees += st->rcu_frees;
-		ms->rcu_batches += st->rcu_batches;
-		ms->mallocs += st->tiny_allocs + st->large_allocs;
-		ms->frees += st->tiny_frees + st->large_frees;
-		large_live += st->large_allocs - st->large_frees;
-		large_bytes += st->large_bytes;
-		for (cls = 1; cls < SA_NR_CACHED; cls++) {
-			ms->heap_alloc += (st->cls_mallocs[cls] - st->cls_frees[cls]) *
-					  sa_class_size(cls);
-			if (cls == SA_CLASS_TINY)
-				continue;
-			ms->mallocs += st->cls_mallocs[cls];
-			ms->frees += st->cls_frees[cls];
-		}
+	ms->cpu_cached_bytes = sa_cpu_cached_bytes();
+	ms->tiny_allocs = SA_CPU_SUM(tiny_allocs);
+	ms->large_allocs = SA_CPU_SUM(large_allocs);
+	ms->bad_frees = SA_CPU_SUM(bad_frees);
+	ms->corruptions = SA_CPU_SUM(corruptions);	/* debug checks */
+	ms->shrinks = SA_CPU_SUM(shrinks);
+	ms->refused_allocs = SA_CPU_SUM(refused_allocs);
+	ms->passthrough_frees = SA_CPU_SUM(passthrough_frees);
+	ms->rcu_frees = SA_CPU_SUM(rcu_frees);
+	ms->rcu_batches = SA_CPU_SUM(rcu_batches);
+	ms->mallocs = ms->tiny_allocs + ms->large_allocs;
+	ms->frees = SA_CPU_SUM(tiny_frees) + SA_CPU_SUM(large_frees);
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		u64 mallocs = SA_CPU_SUM(cls_mallocs[cls]), frees = SA_CPU_SUM(cls_frees[cls]);
+
+		ms->heap_alloc += (mallocs - frees) * sa_class_size(cls);
+		if (cls == SA_CLASS_TINY)
+			continue;
+		ms->mallocs += mallocs;
+		ms->frees += frees;
 	}
-	ms->large_bytes = large_bytes;
-	ms->heap_alloc += large_bytes;
+	ms->large_bytes = (s64)SA_CPU_SUM(large_bytes);
+	ms->heap_alloc += ms->large_bytes;
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		struct sa_central_stats cs;
 
@@ -638,8 +630,8 @@ static int sa_cpuhp_state;
 
 static int sa_cpu_dead(unsigned int cpu)
 {
-	sa_tiny_flush(cpu, false);
-	sa_cache_flush(cpu, false);
+	sa_tiny_flush(cpu, SA_FLUSH_DEAD_CPU);
+	sa_cache_flush(cpu, SA_FLUSH_DEAD_CPU);
 	return 0;
 }
 
@@ -760,32 +752,25 @@ static void leak_forget_span(struct sa_span *span)
  */
 void sa_api_report_leaks(void)
 {
-	const struct sa_cpu_stats *st;
 	struct spanalloc_memstats ms;
-	u64 live[SA_NR_CACHED] = {}, objs, bytes, tiny = 0, large = 0;
 	unsigned int cls, shown = 0;
-	int cpu;
 
 	spanalloc_read_memstats(&ms);
 	if (!ms.live_objects)
 		return;
 	pr_warn("unloading with %llu live objects (%llu bytes) not freed by their owners\n",
 		ms.live_objects, ms.heap_alloc);
-	for_each_possible_cpu(cpu) {
-		st = sa_read_cpu_stats(cpu, &objs, &bytes);
-		for (cls = 1; cls < SA_NR_CLASSES; cls++)
-			live[cls] += st->cls_mallocs[cls] - st->cls_frees[cls];
-		tiny += st->tiny_allocs - st->tiny_frees;
-		large += st->large_allocs - st->large_frees;
-	}
 	for (cls = 1; cls < SA_NR_CLASSES && shown < 8; cls++) {
-		if (!live[cls])
+		u64 live = SA_CPU_SUM(cls_mallocs[cls]) - SA_CPU_SUM(cls_frees[cls]);
+
+		if (!live)
 			continue;
-		pr_warn("  %llu leaked objects of %u bytes\n", live[cls], sa_classes[cls].size);
+		pr_warn("  %llu leaked objects of %u bytes\n", live, sa_classes[cls].size);
 		shown++;
 	}
 	pr_warn("  %llu leaked tiny and %llu leaked large objects; top call sites:\n",
-		tiny, large);
+		SA_CPU_SUM(tiny_allocs) - SA_CPU_SUM(tiny_frees),
+		SA_CPU_SUM(large_allocs) - SA_CPU_SUM(large_frees));
 	sa_sites_report(0, 5, ms.live_objects);
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		sa_heap_walk_spans(leak_forget_span);

@@ -145,14 +145,16 @@ static void *tiny_detach(struct sa_tiny_cpu *tc)
 /**
  * sa_tiny_flush() - close a CPU's open tiny block
  * @cpu: the CPU: the running one (its work item), or a dead one
- * @local: @cpu is the running CPU (take its tiny_lock)
+ * @by: SA_FLUSH_ON_CPU (@cpu is the running CPU: take its tiny_lock) or
+ *	SA_FLUSH_DEAD_CPU
  *
  * A block with no live sub-object goes back to its class through this
  * CPU's cache (so a cache flush that follows returns it too).
  * Context: process context or a CPU hotplug callback.
  */
-void sa_tiny_flush(int cpu, bool local)
+void sa_tiny_flush(int cpu, enum sa_flush_by by)
 {
+	bool local = by == SA_FLUSH_ON_CPU;
 	unsigned long flags = 0;
 	void *block;
 

@@ -13,12 +13,13 @@
 #define _SPANALLOC_TINY_H
 
 #include "internal.h"
+#include "cpu_cache.h"	/* enum sa_flush_by */
 
 void sa_tiny_init(void);
 void *sa_tiny_alloc(size_t size, gfp_t gfp);
 void sa_tiny_free(struct sa_span *span, const void *p);
 size_t sa_tiny_usable(struct sa_span *span, const void *p);
-void sa_tiny_flush(int cpu, bool local);
+void sa_tiny_flush(int cpu, enum sa_flush_by by);
 bool sa_tiny_holds_block(int cpu);
 void sa_tiny_walk_live(struct sa_span *span, void (*fn)(const void *p));
 
