@@ -93,11 +93,14 @@ kmake=()
 case "$arch" in
 x86_64) ;;
 arm64)
-	[[ $kernel_set -eq 0 || "$kernel" == test ]] || sa_die "--arch arm64 runs only --kernel test"
+	if [[ $kernel_set -eq 1 && "$kernel" != test ]]; then
+		echo "vm.sh: --arch arm64 runs only --kernel test" >&2
+		usage
+	fi
 	kernel=test-arm64
 	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 	;;
-*) sa_die "--arch must be x86_64 or arm64" ;;
+*) echo "vm.sh: --arch must be x86_64 or arm64" >&2; usage ;;
 esac
 
 fail() { # exit-code reason
