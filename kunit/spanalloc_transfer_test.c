@@ -144,7 +144,7 @@ static void bounds_respected(struct kunit *test)
 
 	cap = xfer(cls).cap;
 	KUNIT_ASSERT_GE(test, cap, batch);
-	KUNIT_EXPECT_LE(test, (u64)cap * SIZE, max(256ULL << 10, (u64)batch * SIZE));
+	KUNIT_EXPECT_LE(test, (u64)cap * SIZE, max(1024ULL << 10, (u64)batch * SIZE));
 	n = cap + 2 * batch;
 	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);

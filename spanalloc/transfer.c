@@ -49,13 +49,13 @@
 #include "transfer.h"
 
 /* Per class: at most this many batches, and this many bytes (or a batch). */
-#define SA_TRANSFER_BATCHES	8
-#define SA_TRANSFER_CLASS_BYTES	(256U << 10)
+#define SA_TRANSFER_BATCHES	32
+#define SA_TRANSFER_CLASS_BYTES	(1024U << 10)
 
-unsigned int sa_transfer_kib = 2048;
+unsigned int sa_transfer_kib = 4096;
 module_param_named(transfer_kib, sa_transfer_kib, uint, 0644);
 MODULE_PARM_DESC(transfer_kib,
-		 "Most KiB of free objects the transfer caches of all classes hold together (default 2048, 0 = off)");
+		 "Most KiB of free objects the transfer caches of all classes hold together (default 4096, 0 = off)");
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_kib);
 
 /**
