@@ -32,7 +32,7 @@ KDIR ?=
 all: modules
 
 modules:
-	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir="$$(scripts/kdir.sh)" || exit 1; \
+	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir="$$(scripts/harness/kdir.sh)" || exit 1; \
 	echo "building against $$kdir"; \
 	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
 
@@ -46,7 +46,7 @@ distclean: clean
 	rm -rf "$(SA_CACHE)"
 
 setup:
-	scripts/setup.sh
+	scripts/harness/setup.sh
 
 check:
 	scripts/check.sh
@@ -61,7 +61,7 @@ smoke:
 	scripts/smoke.sh
 
 check-harness:
-	scripts/setup.sh deps stock test initramfs
+	scripts/harness/setup.sh deps stock test initramfs
 	scripts/check-harness.sh
 
 dkms-check:
@@ -69,7 +69,7 @@ dkms-check:
 
 SECONDS ?= 60
 soak:
-	scripts/setup.sh
+	scripts/harness/setup.sh
 	tests/soak/run.sh $(SECONDS)
 
 lint:

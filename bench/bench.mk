@@ -4,7 +4,7 @@
 #                     and =0, runs bench/module/spanalloc_bench.ko in each, writes
 #                     bench/results/<kernel>-<vcpus>[-ioa0].json and table.txt,
 #                     prints the table, then draws the plots.
-#                     BENCH_QUICK=1 for one short boot; see scripts/bench.sh.
+#                     BENCH_QUICK=1 for one short boot; see bench/host/bench.sh.
 #   make bench-plot   PNG charts of the JSON files in bench/results/ (gnuplot).
 #   make bench-realmod  fs/minix of linux-source-6.12 built with spanalloc_slab.h
 #                     against Debian's own minix.ko (SLUB), same boot, interleaved
@@ -14,7 +14,7 @@ BENCH_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 .PHONY: bench bench-plot bench-realmod
 
 bench:
-	$(BENCH_TOP)/scripts/bench.sh
+	$(BENCH_TOP)/bench/host/bench.sh
 	-$(MAKE) -f $(BENCH_TOP)/bench/bench.mk bench-plot
 	$(MAKE) -f $(BENCH_TOP)/bench/bench.mk bench-realmod
 
@@ -26,4 +26,4 @@ bench-plot:
 		echo "bench-plot: installing gnuplot-nox"; \
 		apt-get install -y --no-install-recommends gnuplot-nox >/dev/null || \
 		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends gnuplot-nox >/dev/null; }; }
-	python3 $(BENCH_TOP)/scripts/bench.py plot $$(ls $(BENCH_TOP)/bench/results/*.json | sort -V)
+	python3 $(BENCH_TOP)/bench/host/bench.py plot $$(ls $(BENCH_TOP)/bench/results/*.json | sort -V)

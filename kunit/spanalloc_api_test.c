@@ -16,7 +16,7 @@
 #include "sa_fault.h"
 
 /*
- * The size classes as scripts/mksizeclasses.py generates them (its table,
+ * The size classes as scripts/gen/mksizeclasses.py generates them (its table,
  * copied here on purpose): the API is checked against the generator, not
  * against the allocator's own lookup. Regenerating the classes means
  * updating this list.

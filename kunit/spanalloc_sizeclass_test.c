@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for spanalloc's generated size-class tables
- * (spanalloc/sizeclasses.[ch], from scripts/mksizeclasses.py). Every invariant
+ * (spanalloc/sizeclasses.[ch], from scripts/gen/mksizeclasses.py). Every invariant
  * the allocator relies on is recomputed here from the tables themselves;
  * nothing is copied from the generator.
  */

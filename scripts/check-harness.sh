@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make check-harness: prove the harness fails when it must. Each scenario
-# runs the real harness (scripts/vm.sh, scripts/kunit-report.py) on a fixture
+# runs the real harness (scripts/harness/vm.sh, scripts/harness/kunit-report.py) on a fixture
 # from tests/harness/ and checks the exit status and the reason on the last
 # line. Exits 0 only if every failure was detected and every control passed.
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
 {
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 
 out="$SA_CACHE/logs/check-harness-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$out"
@@ -35,7 +35,7 @@ expect() {
 	fi
 }
 
-vm=("$SA_ROOT/scripts/vm.sh" --quiet)
+vm=("$SA_ROOT/scripts/harness/vm.sh" --quiet)
 
 # 1. KUnit, test kernel: the fixtures of tests/harness/kunit/ load in
 # Kbuild order (pass, fail, skip, crash); harness_crash_test panics in its
@@ -45,7 +45,7 @@ expect kunit-boot 125 'FAIL \(exit 125\): kernel splat .*Kernel panic - not sync
 	"${vm[@]}" --kernel test --no-spanalloc --ext "$fx/kunit" --timeout 300 \
 	--log "$out/kunit.log"
 kunit_py="$(sa_source_dir)/tools/testing/kunit/kunit.py"
-report=(python3 "$SA_ROOT/scripts/kunit-report.py" --kunit-py "$kunit_py" --src "$fx/kunit")
+report=(python3 "$SA_ROOT/scripts/harness/kunit-report.py" --kunit-py "$kunit_py" --src "$fx/kunit")
 expect kunit-pass-control 0 '^kunit: 1 passed, 0 failed, 0 skipped of 1 declared' -- \
 	"${report[@]}" --only harness_pass_test.ko --out "$out/kunit-pass" smp2="$out/kunit.log"
 expect kunit-failing-case 1 '^kunit: 1 passed, 1 failed, 0 skipped of 2 declared' -- \

@@ -4,7 +4,7 @@
 # "N passed, N failed, N skipped".
 #
 #  1. setup (apt packages, stock kernel, test kernel build, busybox)
-#  2. python3 scripts/mksizeclasses.py --check
+#  2. python3 scripts/gen/mksizeclasses.py --check
 #  3. spanstat's host tests (make -C tools/spanstat test)
 #  3b. KUnit: boot the test kernel with 2 and with 4 vCPUs, load spanalloc.ko
 #     and every kunit/*.ko, unload them all; merge the KTAP of both boots and
@@ -12,7 +12,7 @@
 #  4. guest scripts: each tests/guest/*.sh runs in its own test-kernel guest
 #     with spanalloc.ko loaded; it passes if it exits 0 with no splat and
 #     printed "NAME: ok" (see the tally below). A line
-#     "# vm.sh: OPTIONS" in the script adds scripts/vm.sh options (e.g.
+#     "# vm.sh: OPTIONS" in the script adds scripts/harness/vm.sh options (e.g.
 #     "# vm.sh: --smp 4 --timeout 600 --kunit").
 #  5. smoke test on the stock 6.12 and the stock 6.1 kernel (scripts/smoke.sh
 #     --kernel stock / stock61), one summary line each
@@ -20,7 +20,7 @@
 #     smoke test, then tests/rt/workload.sh (sa_workload's stress with
 #     cross-CPU frees, drains and CPU hotplug) at 2 and at 4 vCPUs, one
 #     summary line each
-#  5c. arm64 (scripts/vm.sh --arch arm64: the arm64 test kernel from
+#  5c. arm64 (scripts/harness/vm.sh --arch arm64: the arm64 test kernel from
 #     kunit/test-arm64.config under qemu-system-aarch64 -M virt, TCG):
 #     arm64-setup (cross tools, busybox, kernel build), KUnit at 2 and 4
 #     vCPUs counted on their own line (kunit-arm64), the example client
@@ -34,7 +34,7 @@
 # one "guest:NAME" per tests/guest/*.sh) and ends as ok, FAILED or skipped
 # (only by CHECK_SKIP); a declared stage with no result is a failure ("did
 # not run"). KUnit counts each case of both boots against what kunit/*.c
-# declares (scripts/kunit-report.py): a suite dropped from kunit/Kbuild, a
+# declares (scripts/harness/kunit-report.py): a suite dropped from kunit/Kbuild, a
 # crash mid-suite or a plan 1..N with fewer results count as failed cases;
 # skipped cases are counted as skipped. A guest script passes only if it
 # exits 0 without a splat and printed "NAME: ok"; one that printed
@@ -53,8 +53,8 @@
 # this file while it runs (other runs in progress) cannot derail them.
 {
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 SA_LOG_TAG=check
 # --tally FILE / --guest-script FILE [LOGDIR]: paths are the caller's.
 if [[ "${1:-}" == --tally || "${1:-}" == --guest-script ]]; then
@@ -161,7 +161,7 @@ guest_script() {
 	out="$dir/guest-$name.out"
 	read -r -a opts <<<"$(sed -n 's/^# vm\.sh: //p' "$t" | head -n1)"
 	echo "--- $t ${opts[*]}"
-	scripts/vm.sh --arch "$arch" --kernel test --timeout 600 "${opts[@]}" \
+	scripts/harness/vm.sh --arch "$arch" --kernel test --timeout 600 "${opts[@]}" \
 		--file "$t:/root/$name.sh" --log "$dir/guest-$name.log" \
 		-- "sh /root/$name.sh" >"$out" 2>&1 || st=$?
 	last="$(tail -n1 "$out")"
@@ -242,7 +242,7 @@ kunit_stage() {
 		log="$logs/$k-smp$smp.log"
 		echo "--- boot: $what, $smp vCPUs, spanalloc.ko + every kunit/*.ko"
 		[[ "$arch" == arm64 && $smp -eq 4 ]] && cpu=(env VM_CPU="${VM_CPU:-max}")
-		if "${cpu[@]}" scripts/vm.sh --arch "$arch" --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
+		if "${cpu[@]}" scripts/harness/vm.sh --arch "$arch" --kernel test --smp "$smp" --kunit --timeout "$kunit_timeout" \
 			--log "$log" -- "$unload" >"$logs/$k-smp$smp.out" 2>&1; then
 			ok "$k-boot-smp$smp" "$what boot, $smp vCPUs: $(tail -n1 "$logs/$k-smp$smp.out")"
 		else
@@ -255,7 +255,7 @@ kunit_stage() {
 	# What the tree declares, not what kunit/Kbuild happened to build: the
 	# suites of the tree vm.sh built from.
 	kunit_src="${SPANALLOC_SRC:-$SA_ROOT}/kunit"
-	if python3 scripts/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
+	if python3 scripts/harness/kunit-report.py --kunit-py "$(sa_source_dir)/tools/testing/kunit/kunit.py" \
 		--src "$kunit_src" --out "$logs/$k" "${boots[@]}" >"$logs/$k-report.out" 2>&1; then
 		ok "$k" "every declared case of both boots ran"
 	else
@@ -279,7 +279,7 @@ arm64_stages() {
 		# The arm64 test kernel (kunit/test-arm64.config) cross-built, QEMU's
 		# virt board under TCG: RAM from 1 GiB physical, weak memory ordering.
 		t0=$(date +%s)
-		record arm64-setup arm64-setup scripts/setup.sh deps arm64 test-arm64
+		record arm64-setup arm64-setup scripts/harness/setup.sh deps arm64 test-arm64
 		echo "arm64-setup: $(( $(date +%s) - t0 ))s"
 		kunit_stage arm64
 		# The example client (what make demo loads): load/unload it on every
@@ -298,7 +298,7 @@ arm64_stages() {
 	echo 1 > /sys/kernel/debug/spanalloc/drain
 	rmmod spanalloc
 	echo "client-arm64: ok: 13 loads on $n CPUs passed, spanalloc unloaded"'
-		if scripts/vm.sh --arch arm64 --kernel test --smp 4 --timeout 600 --ext examples/client \
+		if scripts/harness/vm.sh --arch arm64 --kernel test --smp 4 --timeout 600 --ext examples/client \
 			--log "$logs/client-arm64.log" -- "$client" >"$logs/client-arm64.out" 2>&1; then
 			ok client-arm64 "$(grep -a -m1 -o 'client-arm64: ok: .*' "$logs/client-arm64.out" |
 				sed 's/^client-arm64: ok: //') ($(tail -n1 "$logs/client-arm64.out" | grep -o 'smp=[0-9]*, [0-9]*s'))"
@@ -349,13 +349,13 @@ done
 [[ -n "${CHECK_SKIP:-}" ]] && event checkskip - "$CHECK_SKIP"
 
 stage "setup"
-record setup setup scripts/setup.sh
+record setup setup scripts/harness/setup.sh
 tail -n3 "$logs/setup.out"
 
 stage "size classes: mksizeclasses.py --check"
-if [[ ! -f scripts/mksizeclasses.py ]]; then
-	bad sizeclasses "scripts/mksizeclasses.py is missing"
-elif python3 scripts/mksizeclasses.py --check; then
+if [[ ! -f scripts/gen/mksizeclasses.py ]]; then
+	bad sizeclasses "scripts/gen/mksizeclasses.py is missing"
+elif python3 scripts/gen/mksizeclasses.py --check; then
 	ok sizeclasses "mksizeclasses.py --check: tables match the generator"
 else
 	bad sizeclasses "mksizeclasses.py --check: generated tables drifted"
@@ -428,7 +428,7 @@ else
 	for smp in 2 4; do
 		out="$logs/rt-workload-smp$smp.out"
 		echo "--- tests/rt/workload.sh ${opts[*]} --smp $smp"
-		if scripts/vm.sh "${opts[@]}" --smp "$smp" --file tests/rt/workload.sh:/root/rt-workload.sh \
+		if scripts/harness/vm.sh "${opts[@]}" --smp "$smp" --file tests/rt/workload.sh:/root/rt-workload.sh \
 			--log "$logs/rt-workload-smp$smp.log" -- "sh /root/rt-workload.sh" >"$out" 2>&1; then
 			ok "rt-workload-smp$smp" "PREEMPT_RT workload, $smp vCPUs: $(grep -a '^rt-workload: summary: ' "$out" | tail -n1 | sed 's/^rt-workload: summary: //')"
 		else

@@ -5,10 +5,10 @@
 # came to see: the modules' kernel lines, spanstat's summary and CPU view,
 # and the counters after the client is gone. The guest's boot log goes to
 # a file in .cache/logs/ and is shown only if the run fails. Extra
-# arguments go to scripts/vm.sh (e.g. --smp 4).
+# arguments go to scripts/harness/vm.sh (e.g. --smp 4).
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 cd "$SA_ROOT"
 # spanstat (static C) runs in the busybox guest too.
 make -s -C tools/spanstat spanstat
@@ -50,7 +50,7 @@ cat /sys/kernel/debug/spanalloc/memstats | say
 '
 
 st=0
-scripts/vm.sh --kernel stock --ext examples/client --file tools/spanstat/spanstat:/bin/spanstat \
+scripts/harness/vm.sh --kernel stock --ext examples/client --file tools/spanstat/spanstat:/bin/spanstat \
 	--timeout "${DEMO_TIMEOUT:-300}" --quiet --log "$log" "$@" -- "$guest" >"$log.vm" 2>&1 || st=$?
 grep -a '^D|' "$log" | cut -c3- || true
 if [[ $st -ne 0 ]]; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make dkms-check: build and install spanalloc through DKMS for real, with
 # the repo's dkms.conf, against Debian 12's stock kernels (6.12 and 6.1)
-# whose headers scripts/setup.sh unpacked into the cache.
+# whose headers scripts/harness/setup.sh unpacked into the cache.
 #
 # The host does not run a Debian kernel and nothing may be installed into
 # its /lib/modules, /usr/src or /var/lib/dkms, so every DKMS tree lives under
@@ -19,8 +19,8 @@
 # itself refuses to add/build/install otherwise).
 {
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 SA_LOG_TAG=dkms-check
 cd "$SA_ROOT"
 
@@ -32,7 +32,7 @@ if ! command -v dkms >/dev/null; then
 fi
 [[ $EUID -eq 0 ]] || sa_die "dkms add/build/install need root"
 sa_log "$(dkms --version) ($(dpkg-query -W -f '${Version}' dkms 2>/dev/null || echo not from apt))"
-scripts/setup.sh deps stock stock61
+scripts/harness/setup.sh deps stock stock61
 
 ver="$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)"
 name="$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' dkms.conf)"

@@ -28,8 +28,8 @@
 # The braces make bash read the whole script before running it.
 {
 set -uo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 SA_LOG_TAG=lint
 cd "$SA_ROOT" || exit 1
 
@@ -54,9 +54,9 @@ gate() {
 }
 
 out="$(mktemp)"
-if ! scripts/setup.sh deps stock stock61 test >"$out" 2>&1; then
+if ! scripts/harness/setup.sh deps stock stock61 test >"$out" 2>&1; then
 	cat "$out"
-	sa_die "scripts/setup.sh failed"
+	sa_die "scripts/harness/setup.sh failed"
 fi
 rm -f "$out"
 if ! command -v sparse >/dev/null && want sparse; then

@@ -31,14 +31,14 @@
 #                                       before include/spanalloc_slab.h exists
 #   BENCH_SPANALLOC=head|worktree   for bench (default head, as bench.sh)
 #   BENCH_OUT=DIR         where bench writes its JSON (default bench/results)
-#   SPANALLOC_SRC, VM_APPEND, VM_TCG_THREAD, ACCEL: as for scripts/vm.sh
+#   SPANALLOC_SRC, VM_APPEND, VM_TCG_THREAD, ACCEL: as for scripts/harness/vm.sh
 #
 # Everything built or made goes to $SPANALLOC_CACHE/realmod/ (sources
 # copied from the kernel tree, images, the decompressed stock modules, the
 # static fsload); logs to $SPANALLOC_CACHE/logs/realmod-*.log.
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/harness/lib.sh"
 SA_LOG_TAG=realmod
 
 kernel=stock fslist=minix
@@ -67,8 +67,8 @@ rm_cache="$SA_CACHE/realmod"
 mkdir -p "$rm_cache" "$SA_CACHE/logs"
 
 case "$kernel" in
-stock) "$SA_ROOT/scripts/setup.sh" deps stock initramfs >/dev/null 2>&1 || sa_die "scripts/setup.sh deps stock initramfs failed" ;;
-test) "$SA_ROOT/scripts/setup.sh" deps test initramfs >/dev/null 2>&1 || sa_die "scripts/setup.sh deps test initramfs failed" ;;
+stock) "$SA_ROOT/scripts/harness/setup.sh" deps stock initramfs >/dev/null 2>&1 || sa_die "scripts/harness/setup.sh deps stock initramfs failed" ;;
+test) "$SA_ROOT/scripts/harness/setup.sh" deps test initramfs >/dev/null 2>&1 || sa_die "scripts/harness/setup.sh deps test initramfs failed" ;;
 *) sa_die "--kernel must be stock or test" ;;
 esac
 for t in mkfs.minix fsck.minix mke2fs e2fsck xz; do
@@ -78,7 +78,7 @@ done
 # The kernel tree the module sources come from: linux-source-6.12, the
 # version of both the stock and the test kernel (extracted by setup).
 ksrc="$(sa_source_dir)"
-[[ -f "$ksrc/.extracted" ]] || sa_die "$ksrc not extracted: run scripts/setup.sh"
+[[ -f "$ksrc/.extracted" ]] || sa_die "$ksrc not extracted: run scripts/harness/setup.sh"
 
 if [[ $kernel == stock ]]; then
 	kver="$(sa_stock_version stock)"
@@ -260,7 +260,7 @@ do_check() {
 		log="$SA_CACHE/logs/realmod-$fs-$kid.log"
 		sa_log "$fs on $kid: $files files, $dirs x2 directories per tree, ${image_mb} MiB image"
 		st=0
-		"$SA_ROOT/scripts/vm.sh" "${opts[@]}" --timeout "${REALMOD_TIMEOUT:-3600}" \
+		"$SA_ROOT/scripts/harness/vm.sh" "${opts[@]}" --timeout "${REALMOD_TIMEOUT:-3600}" \
 			--quiet --log "$log" -- "FILES=$files DIRS=$dirs MAXSIZE=$maxsize EXPORT=1 sh /root/fs.sh check $fs" \
 			> "$log.out" 2>&1 || st=$?
 		grep -a "^realmod-$fs: \|^fsload: " "$log" || true
@@ -305,7 +305,7 @@ do_bench() {
 	local rounds="${1:-$([[ $quick == 1 ]] && echo 2 || echo 4)}" fs="${fslist%% *}" img log st rev out
 	[[ $kernel == stock ]] || sa_die "bench compares with Debian's own module: --kernel stock only"
 	[[ $standin -eq 0 ]] || sa_die "bench with the stand-in header would compare SLUB with SLUB"
-	# As scripts/bench.sh: spanalloc as committed (a git export) unless
+	# As bench/host/bench.sh: spanalloc as committed (a git export) unless
 	# BENCH_SPANALLOC=worktree.
 	if [[ "${BENCH_SPANALLOC:-head}" == worktree ]]; then
 		rev="$(git -C "$SA_ROOT" rev-parse --short HEAD)+worktree"
@@ -343,7 +343,7 @@ do_bench() {
 	log="$SA_CACHE/logs/realmod-bench-$fs-$kid.log"
 	sa_log "bench: $fs on $kid, spanalloc $rev, $rounds rounds, $files files per run"
 	st=0
-	"$SA_ROOT/scripts/vm.sh" "${opts[@]}" --timeout 3000 --quiet --log "$log" -- \
+	"$SA_ROOT/scripts/harness/vm.sh" "${opts[@]}" --timeout 3000 --quiet --log "$log" -- \
 		"FILES=$files DIRS=$dirs MAXSIZE=$maxsize sh /root/fs.sh bench $fs $rounds" > "$log.out" 2>&1 || st=$?
 	grep -a '^REALMOD-BENCH \|^realmod-.*: \(FAIL\|memstats\|caches\|.*phases\)' "$log" || true
 	if [[ $st -ne 0 ]]; then

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # make smoke: on the stock kernel, insmod spanalloc.ko, read every readable
 # file in /sys/kernel/debug/spanalloc, rmmod, and fail on any splat.
-# Options go to scripts/vm.sh; `--kernel stock61` runs it on Debian 12's
+# Options go to scripts/harness/vm.sh; `--kernel stock61` runs it on Debian 12's
 # default 6.1 kernel instead of the backported 6.12, `--kernel stockrt` on
 # the backported 6.12 built with PREEMPT_RT (a later --kernel wins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC2016 # expanded in the guest
-exec scripts/vm.sh --kernel stock --timeout "${SMOKE_TIMEOUT:-180}" "$@" -- '
+exec scripts/harness/vm.sh --kernel stock --timeout "${SMOKE_TIMEOUT:-180}" "$@" -- '
 set -e
 grep -q "^spanalloc " /proc/modules
 n=0

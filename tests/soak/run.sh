@@ -9,8 +9,8 @@
 # options can be given in SOAK_VM_OPTS (e.g. "--smp 8"). Exit status:
 # vm.sh's for the soak, else for the model.
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/../../scripts/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/../../scripts/harness/lib.sh"
 cd "$SA_ROOT"
 secs="${1:-60}"
 [[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
@@ -24,7 +24,7 @@ trap 'rm -f "$tmp"' EXIT
 sed "s/^SOAK_SECONDS=.*/SOAK_SECONDS=$secs/" tests/guest/soak.sh > "$tmp"
 set +e
 # shellcheck disable=SC2086 # SOAK_VM_OPTS is a list of options
-scripts/vm.sh --kernel test --smp 4 --timeout $((secs * 6 + 300)) --quiet \
+scripts/harness/vm.sh --kernel test --smp 4 --timeout $((secs * 6 + 300)) --quiet \
 	--ext tests/guest/workload ${SOAK_VM_OPTS:-} --file "$tmp:/root/soak.sh" \
 	--log "$log" -- 'sh /root/soak.sh'
 st=$?
@@ -42,7 +42,7 @@ sed -e "s/^MODEL_SECONDS=.*/MODEL_SECONDS=$secs/" -e "s/^MODEL_SEED=.*/MODEL_SEE
 	tests/guest/model.sh > "$mtmp"
 set +e
 # shellcheck disable=SC2086 # SOAK_VM_OPTS is a list of options
-scripts/vm.sh --kernel test --smp 4 --timeout $((secs * 6 + 300)) --quiet \
+scripts/harness/vm.sh --kernel test --smp 4 --timeout $((secs * 6 + 300)) --quiet \
 	--ext tests/model ${SOAK_VM_OPTS:-} --file "$mtmp:/root/model.sh" \
 	--log "$mlog" -- 'sh /root/model.sh'
 mst=$?

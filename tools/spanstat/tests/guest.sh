@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest test of spanstat against the real module: boots scripts/vm.sh with
+# Guest test of spanstat against the real module: boots scripts/harness/vm.sh with
 # the static spanstat as /bin/spanstat and tests/load/ (a known load) as an
 # --ext module, runs every view in the busybox guest and checks the output
 # on the host.
@@ -18,7 +18,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${SPANSTAT:-$here/../spanstat}
-vm=${VM_SH:-$here/../../../scripts/vm.sh}
+vm=${VM_SH:-$here/../../../scripts/harness/vm.sh}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spanstat-guest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tools/spanstat/tests/lib.sh
@@ -64,7 +64,7 @@ sec unloaded; emit </tmp/o
 true
 '
 
-echo "booting a guest (scripts/vm.sh $*)..."
+echo "booting a guest (scripts/harness/vm.sh $*)..."
 "$vm" --ext "$here/load" --file "$bin:/bin/spanstat" --quiet \
 	--log "$tmp/log" "$@" -- "$gcmd"
 vmrc=$?

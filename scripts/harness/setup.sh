@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Idempotent setup for spanalloc's build and QEMU test harness.
 #
-#   scripts/setup.sh [deps] [stock] [stock61] [stockrt] [test] [initramfs]
+#   scripts/harness/setup.sh [deps] [stock] [stock61] [stockrt] [test] [initramfs]
 #                                                          (default: all)
 #
 #   deps       apt packages (apt-get update + install, skipped when present)
@@ -20,7 +20,7 @@
 #              linux-headers-6.12.N+deb12-common-rt and
 #              linux-kbuild-6.12.N+deb12; STOCKRT_KERNEL=6.12.N+deb12 pins one
 #   test       the test kernel from linux-source-6.12 + kunit/test.config
-#              (scripts/build-test-kernel.sh, about 8 minutes the first time)
+#              (scripts/harness/build-test-kernel.sh, about 8 minutes the first time)
 #   initramfs  busybox-static base tree and the host-built static module loader
 #   arm64      (not in the default list) what arm64 guests need: the cross
 #              compiler, qemu-system-aarch64 (qemu-system-arm), Debian's
@@ -29,7 +29,7 @@
 #              cross-compiled, as initramfs/base-arm64
 #   test-arm64 (not in the default list) the arm64 test kernel from
 #              linux-source-6.12 + kunit/test-arm64.config
-#              (scripts/build-test-kernel.sh --arch arm64, about 10 minutes)
+#              (scripts/harness/build-test-kernel.sh --arch arm64, about 10 minutes)
 #
 # Everything goes under $SPANALLOC_CACHE (default <repo>/.cache). Nothing is
 # downloaded except Debian packages through apt.
@@ -37,7 +37,7 @@
 # this file while it runs (other runs in progress) cannot derail them.
 {
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
+# shellcheck source=scripts/harness/lib.sh
 source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=setup
 
@@ -175,7 +175,7 @@ setup_stock() {
 }
 
 setup_test() {
-	"$SA_ROOT/scripts/build-test-kernel.sh"
+	"$SA_ROOT/scripts/harness/build-test-kernel.sh"
 	sa_log "test kernel: $(sa_source_version) from linux-source-6.12 $(sa_source_pkg_version), config $(sa_test_config_hash)"
 }
 
@@ -183,9 +183,9 @@ setup_initramfs() {
 	local base="$SA_CACHE/initramfs/base" tools="$SA_CACHE/tools" bb=/bin/busybox
 	[[ -x "$bb" ]] || sa_die "$bb missing (apt-get install busybox-static)"
 	mkdir -p "$tools"
-	if [[ ! -x "$tools/sa-insmod" || "$SA_ROOT/scripts/sa-insmod.c" -nt "$tools/sa-insmod" ]]; then
+	if [[ ! -x "$tools/sa-insmod" || "$SA_ROOT/scripts/harness/sa-insmod.c" -nt "$tools/sa-insmod" ]]; then
 		sa_log "building static module loader"
-		gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod" "$SA_ROOT/scripts/sa-insmod.c"
+		gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod" "$SA_ROOT/scripts/harness/sa-insmod.c"
 		strip "$tools/sa-insmod"
 	fi
 	if [[ ! -f "$base/.done" || "$bb" -nt "$base/.done" || "$tools/sa-insmod" -nt "$base/.done" ]]; then
@@ -235,9 +235,9 @@ setup_arm64() {
 		deb="$(compgen -G "$debs/busybox-static_*_arm64.deb" | sort -V | tail -n1)"
 	fi
 	mkdir -p "$tools"
-	if [[ ! -x "$tools/sa-insmod-arm64" || "$SA_ROOT/scripts/sa-insmod.c" -nt "$tools/sa-insmod-arm64" ]]; then
+	if [[ ! -x "$tools/sa-insmod-arm64" || "$SA_ROOT/scripts/harness/sa-insmod.c" -nt "$tools/sa-insmod-arm64" ]]; then
 		sa_log "building static module loader for arm64"
-		aarch64-linux-gnu-gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod-arm64" "$SA_ROOT/scripts/sa-insmod.c"
+		aarch64-linux-gnu-gcc -static -Os -Wall -Wextra -o "$tools/sa-insmod-arm64" "$SA_ROOT/scripts/harness/sa-insmod.c"
 		aarch64-linux-gnu-strip "$tools/sa-insmod-arm64"
 	fi
 	if [[ ! -f "$base/.done" || "$deb" -nt "$base/.done" || "$tools/sa-insmod-arm64" -nt "$base/.done" ]]; then
@@ -260,7 +260,7 @@ setup_arm64() {
 }
 
 setup_test_arm64() {
-	"$SA_ROOT/scripts/build-test-kernel.sh" --arch arm64
+	"$SA_ROOT/scripts/harness/build-test-kernel.sh" --arch arm64
 	sa_log "arm64 test kernel: $(sa_source_version) from linux-source-6.12 $(sa_source_pkg_version), config $(sa_test_config_hash arm64)"
 }
 

@@ -11,7 +11,7 @@
 # this file while it runs (other runs in progress) cannot derail them.
 {
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
+# shellcheck source=scripts/harness/lib.sh
 source "$(dirname "$0")/lib.sh"
 SA_LOG_TAG=test-kernel
 
@@ -30,14 +30,14 @@ arm64 | aarch64)
 	arch=arm64 fragment="$SA_ROOT/kunit/test-arm64.config" image=Image
 	kmake=(ARCH=arm64 CROSS_COMPILE="${CROSS_COMPILE:-aarch64-linux-gnu-}")
 	command -v "${kmake[1]#CROSS_COMPILE=}gcc" >/dev/null ||
-		sa_die "${kmake[1]#CROSS_COMPILE=}gcc missing: run scripts/setup.sh --arm64 (gcc-aarch64-linux-gnu)"
+		sa_die "${kmake[1]#CROSS_COMPILE=}gcc missing: run scripts/harness/setup.sh --arm64 (gcc-aarch64-linux-gnu)"
 	SA_LOG_TAG=test-kernel-arm64
 	;;
 *) sa_die "unknown --arch '$arch' (x86_64 or arm64)" ;;
 esac
 
 tarball=/usr/src/linux-source-6.12.tar.xz
-[[ -f "$tarball" ]] || sa_die "$tarball missing: run scripts/setup.sh (apt-get install linux-source-6.12)"
+[[ -f "$tarball" ]] || sa_die "$tarball missing: run scripts/harness/setup.sh (apt-get install linux-source-6.12)"
 srcver="$(sa_source_version)"
 src="$(sa_source_dir)"
 out="$(sa_test_kernel_dir "$arch")"

@@ -10,7 +10,7 @@ the file's name (foo_test.c -> foo_test.ko). Nothing is taken from Kbuild
 or modules.order, so a file dropped from kunit/Kbuild still counts: its
 cases are reported as not run.
 
-What ran: scripts/vm.sh brackets every module load with "spanalloc-vm:
+What ran: scripts/harness/vm.sh brackets every module load with "spanalloc-vm:
 loading X" / "spanalloc-vm: loaded X" printk markers; each module prints its
 own KTAP block at insmod. Each declared case of each boot gets one status:
 PASS, SKIP, FAIL, or MISSING when the module was not loaded, printed no

@@ -5,7 +5,7 @@
 # init_on_alloc=0. One boot per (vCPUs, init_on_alloc); the module
 # bench/module/spanalloc_bench.ko runs every group inside it; the host parses
 # the console into bench/results/<kernel>-<vcpus>[-ioa0].json and prints the
-# table (scripts/bench.py table).
+# table (bench/host/bench.py table).
 #
 # Environment:
 #   BENCH_QUICK=1        one boot (2 vCPUs, init_on_alloc=1), 3 rounds, fewer
@@ -17,16 +17,16 @@
 #                        ../shared/data/kmalloc-boot-6.12.hist; lines
 #                        "bytes_req bytes_alloc count", # comments)
 #   BENCH_SPANALLOC=head  spanalloc as committed (default) or "worktree"
-#   BENCH_KERNEL=stock   kernel flavour for scripts/vm.sh (stock|test)
-#   BENCH_ARCH=arm64     the arm64 test kernel (scripts/vm.sh --arch arm64;
+#   BENCH_KERNEL=stock   kernel flavour for scripts/harness/vm.sh (stock|test)
+#   BENCH_ARCH=arm64     the arm64 test kernel (scripts/harness/vm.sh --arch arm64;
 #                        implies BENCH_KERNEL=test: no stock arm64 kernel is
 #                        set up). A KASAN + lockdep kernel: compare its ratios
 #                        with BENCH_KERNEL=test on x86, not with the stock table
 #   BENCH_OUT=DIR        where the JSON goes (default bench/results)
-#   ACCEL, VM_TCG_THREAD are passed to scripts/vm.sh (ACCEL=kvm where KVM works).
+#   ACCEL, VM_TCG_THREAD are passed to scripts/harness/vm.sh (ACCEL=kvm where KVM works).
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/harness/lib.sh
+source "$(dirname "$0")/../../scripts/harness/lib.sh"
 SA_LOG_TAG=bench
 
 quick="${BENCH_QUICK:-0}"
@@ -72,7 +72,7 @@ echo "spanalloc measured: $rev"
 stage="$SA_CACHE/bench/spanalloc_bench"
 mkdir -p "$stage" "$out" "$SA_CACHE/logs"
 cp "$SA_ROOT/bench/module/Kbuild" "$SA_ROOT/bench/module/spanalloc_bench.c" "$stage/"
-python3 "$SA_ROOT/scripts/bench.py" hist2h "$hist" "$stage/bench_hist.h"
+python3 "$SA_ROOT/bench/host/bench.py" hist2h "$hist" "$stage/bench_hist.h"
 
 # Guest: shrink every slab cache and drop caches so the memory group starts
 # quiet, then one write per group; each write runs its group once and the
@@ -108,7 +108,7 @@ for smp in $smps; do
 		t0=$(date +%s)
 		for try in 1 2; do
 			st=0
-			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/vm.sh" --arch "$arch" --kernel "$kernel" \
+			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/harness/vm.sh" --arch "$arch" --kernel "$kernel" \
 				--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
 				-- "$guest_cmd" || st=$?
 			# Retry once, and say so, only when the benchmark command never
@@ -133,7 +133,7 @@ for smp in $smps; do
 			grep -a -v '^BENCH ' "$log" | tail -n 40 >&2 || true
 		fi
 		if grep -aq '^BENCH {"seq":[0-9]*,"group":"meta"' "$log"; then
-			python3 "$SA_ROOT/scripts/bench.py" parse "$log" "$out/$name.json" \
+			python3 "$SA_ROOT/bench/host/bench.py" parse "$log" "$out/$name.json" \
 				--accel "$accel" --vcpus "$smp" --kernel "$kernel" --append "$append" \
 				--rev "$rev" --boot_tries "$try"
 			files+=("$out/$name.json")
@@ -142,9 +142,9 @@ for smp in $smps; do
 done
 sa_log "all boots done in $(( $(date +%s) - start ))s"
 [[ ${#files[@]} -gt 0 ]] || sa_die "no results"
-python3 "$SA_ROOT/scripts/bench.py" table "${files[@]}" | tee "$out/table.txt"
+python3 "$SA_ROOT/bench/host/bench.py" table "${files[@]}" | tee "$out/table.txt"
 # A full run into bench/results also refreshes the summary in bench/README.md.
 if [[ -z "$quick" && "$out" -ef "$SA_ROOT/bench/results" && $failed -eq 0 ]]; then
-	python3 "$SA_ROOT/scripts/bench.py" readme "${files[@]}"
+	python3 "$SA_ROOT/bench/host/bench.py" readme "${files[@]}"
 fi
 exit $failed

@@ -5,7 +5,7 @@
  * busybox insmod retries a failed finit_module() with init_module(), so a
  * module whose init fails (say a benchmark returning -EAGAIN to unload
  * itself) runs its init twice. This loader never retries. The guest image
- * built by scripts/vm.sh installs it as /sbin/insmod and /sbin/sa-insmod.
+ * built by scripts/harness/vm.sh installs it as /sbin/insmod and /sbin/sa-insmod.
  *
  * Usage: insmod FILE.ko [param=value ...]
  * Exit status: 0 on success, else the errno of finit_module() (e.g. 11 for

@@ -13,14 +13,14 @@
 #   initramfs/                busybox base tree
 #   logs/                     guest console logs
 
-SA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SA_CACHE="${SPANALLOC_CACHE:-$SA_ROOT/.cache}"
 mkdir -p "$SA_CACHE"
 SA_CACHE="$(cd "$SA_CACHE" && pwd)"
 # shellcheck disable=SC2034 # used by the scripts that source this
 SA_JOBS="${JOBS:-$(nproc)}"
 
-# Debian packages every script may need (installed by scripts/setup.sh).
+# Debian packages every script may need (installed by scripts/harness/setup.sh).
 # shellcheck disable=SC2034
 SA_APT_PACKAGES=(build-essential gcc-12 bc flex bison libelf-dev libssl-dev
 	cpio kmod perl python3 rsync xz-utils dwarves qemu-system-x86
