@@ -54,4 +54,10 @@ static inline void sa_test_case_exit(struct kunit *test)
 	sa_scavenger_pause(false);
 }
 
+/* Bytes in one page-heap chunk: objects above it come straight from the kernel. */
+static inline size_t sa_test_chunk_bytes(void)
+{
+	return PAGE_SIZE << sa_chunk_order;
+}
+
 #endif /* _SA_TEST_H */

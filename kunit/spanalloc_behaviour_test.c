@@ -25,11 +25,6 @@
 		WRITE_ONCE(sa_report_bad_frees, true);		\
 	} while (0)
 
-static size_t chunk_bytes(void)
-{
-	return PAGE_SIZE << sa_chunk_order;
-}
-
 /* A pattern from the address an object started at and the byte's offset. */
 static u8 pat(const void *origin, size_t i)
 {
@@ -78,7 +73,7 @@ static enum kind kind_of(const void *p)
  */
 static void realloc_across_kinds(struct kunit *test)
 {
-	const size_t direct = chunk_bytes() + chunk_bytes() / 2;	/* 3 MiB */
+	const size_t direct = sa_test_chunk_bytes() + sa_test_chunk_bytes() / 2;	/* 3 MiB */
 	static const struct {
 		size_t size;
 		enum kind kind;
@@ -108,7 +103,7 @@ static void realloc_across_kinds(struct kunit *test)
 		if (steps[i].kind == DIRECT && want == 0)
 			want = direct;
 		else if (steps[i].kind == DIRECT && want == 1)
-			want = chunk_bytes() + 1;
+			want = sa_test_chunk_bytes() + 1;
 		q = spanalloc_realloc(p, want, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, q, "step %zu: %zu bytes", i, want);
 		KUNIT_EXPECT_EQ_MSG(test, kind_of(q), steps[i].kind, "step %zu: %zu bytes is %s",
@@ -145,7 +140,7 @@ static void *make(struct kunit *test, enum kind k, size_t *size)
 	static const size_t sizes[] = { 5, 300, 50000, 0 };
 	u8 *p;
 
-	*size = k == DIRECT ? chunk_bytes() + PAGE_SIZE : sizes[k];
+	*size = k == DIRECT ? sa_test_chunk_bytes() + PAGE_SIZE : sizes[k];
 	p = k == TINY ? spanalloc_alloc_tiny(*size, GFP_KERNEL) :
 			spanalloc_alloc(*size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -162,7 +157,7 @@ static void *make(struct kunit *test, enum kind k, size_t *size)
 static void realloc_failure_keeps_original(struct kunit *test)
 {
 	/* Above a chunk: one order-10 page allocation. */
-	const size_t big = chunk_bytes() + PAGE_SIZE;
+	const size_t big = sa_test_chunk_bytes() + PAGE_SIZE;
 	enum kind k;
 
 	for (k = TINY; k <= DIRECT; k++) {
@@ -377,7 +372,7 @@ static void cpu_cache_kib_zero(struct kunit *test)
 /* Fill the heap with @n chunks' worth of 1 KiB objects, then free them all. */
 static void churn(struct kunit *test, unsigned int chunks)
 {
-	unsigned int i, n = chunks * (chunk_bytes() / 1024);
+	unsigned int i, n = chunks * (sa_test_chunk_bytes() / 1024);
 	void **p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -413,22 +408,22 @@ static void scavenger_params_at_run_time(struct kunit *test)
 	int ret;
 
 	churn(test, 3);
-	KUNIT_ASSERT_GE(test, sa_test_stats().heap_sys, 3 * chunk_bytes());
+	KUNIT_ASSERT_GE(test, sa_test_stats().heap_sys, 3 * sa_test_chunk_bytes());
 	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "scavenge_ms", 0, 1000), 0);
 	sa_scavenger_pause(false);
 	/* Off: three seconds later everything is still held. */
 	msleep(3000);
 	sys = sa_test_stats().heap_sys;
-	KUNIT_EXPECT_GE(test, sys, 3 * chunk_bytes());
+	KUNIT_EXPECT_GE(test, sys, 3 * sa_test_chunk_bytes());
 
-	ret = sa_set_param_for_case(test, "scavenge_reserve_kib", chunk_bytes() >> 10, 0);
+	ret = sa_set_param_for_case(test, "scavenge_reserve_kib", sa_test_chunk_bytes() >> 10, 0);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_ASSERT_EQ(test, sa_set_param("scavenge_ms", 200), 0);
 	/* On again: down to the one chunk of the reserve, and no lower. */
-	sys = wait_heap_sys(chunk_bytes(), 5000);
-	KUNIT_EXPECT_EQ(test, sys, chunk_bytes());
+	sys = wait_heap_sys(sa_test_chunk_bytes(), 5000);
+	KUNIT_EXPECT_EQ(test, sys, sa_test_chunk_bytes());
 	msleep(1000);
-	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_sys, chunk_bytes());
+	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_sys, sa_test_chunk_bytes());
 
 	KUNIT_ASSERT_EQ(test, sa_set_param("scavenge_reserve_kib", 0), 0);
 	KUNIT_EXPECT_EQ(test, wait_heap_sys(0, 5000), 0);
@@ -481,8 +476,8 @@ static int direct_fn(void *arg)
 
 	prandom_seed_state(&rnd, 0xd1 + th->idx);
 	for (i = 0; i < DIRECT_OPS; i++) {
-		size_t size = chunk_bytes() + 1 +
-			      prandom_u32_state(&rnd) % (chunk_bytes() - 2 * PAGE_SIZE);
+		size_t size = sa_test_chunk_bytes() + 1 +
+			      prandom_u32_state(&rnd) % (sa_test_chunk_bytes() - 2 * PAGE_SIZE);
 		u8 *p = spanalloc_alloc(size, GFP_KERNEL), *q;
 		size_t qsize = 0;
 

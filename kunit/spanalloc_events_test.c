@@ -160,11 +160,6 @@ static void shrinker_flushes_at_most_every_100ms(struct kunit *test)
 
 /* --- init_on_alloc / init_on_free ------------------------------------------ */
 
-static size_t chunk_bytes(void)
-{
-	return PAGE_SIZE << sa_chunk_order;
-}
-
 /* Offset of the first byte of @p[from..n) that is not @c, or @n. */
 static size_t first_not(const void *p, size_t from, size_t n, u8 c)
 {
@@ -184,7 +179,7 @@ static size_t kind_size(int k)
 
 	if (k < ARRAY_SIZE(small))
 		return small[k];
-	return chunk_bytes() + 1;
+	return sa_test_chunk_bytes() + 1;
 }
 
 #define NR_KINDS	8
