@@ -25,31 +25,37 @@ static u64 cpu_counter(int cpu, size_t off)
 
 #define CPU_STAT(cpu, field) cpu_counter(cpu, offsetof(struct sa_cpu_stats, field))
 
+/*
+ * Refill and flush thresholds, with the capacity the misses earn. After a
+ * drain the stack's capacity is 0. Each refill (slow start: 2, 4, 8, ...
+ * objects up to the batch) raises it to what it fetched and keeps all but
+ * the one it serves. Frees then fill the stack to its capacity (a batch);
+ * the next free raises it by a batch to its maximum (twice the batch), no
+ * flush; at the maximum the next free sends a batch back.
+ */
 static void refill_and_flush_thresholds(struct kunit *test)
 {
 	unsigned int cls = sa_size_class(256), batch = sa_class_batch(cls);
-	unsigned int cap = sa_cache_cap(cls), i = 0, j, want, n = 4 * batch;
-	u64 refills, flushes;
+	unsigned int max = sa_cache_max_cap(cls), i = 0, j, want, n = 4 * batch;
+	u64 refills, flushes, grows;
 	void **objs;
 	int cpu;
 
-	KUNIT_ASSERT_EQ(test, cap, 2 * batch);
+	KUNIT_ASSERT_EQ(test, max, 2 * batch);
 	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
+	sa_cache_drain_all(NULL, NULL);
 
 	migrate_disable();
 	cpu = smp_processor_id();
 	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 0);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, cls), 0);
 	refills = CPU_STAT(cpu, refills);
-	/*
-	 * Slow start: refills fetch 2, 4, 8, ... objects up to the batch. Each
-	 * refill serves one allocation and caches the rest; the next ones
-	 * come from the cache alone.
-	 */
 	for (want = 2, j = 1; ; want = min(2 * want, batch), j++) {
 		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i++]);
 		KUNIT_EXPECT_EQ_MSG(test, sa_cache_count(cpu, cls), want - 1, "refill %u", j);
+		KUNIT_EXPECT_EQ_MSG(test, sa_cache_cap(cpu, cls), want, "refill %u", j);
 		KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, refills), refills + j);
 		while (sa_cache_count(cpu, cls)) {
 			objs[i] = spanalloc_alloc(256, GFP_KERNEL);
@@ -59,25 +65,176 @@ static void refill_and_flush_thresholds(struct kunit *test)
 		if (want == batch)
 			break;
 	}
-	/* At full batch now: at least cap + batch objects, the cache empty. */
-	while (i < cap + batch || sa_cache_count(cpu, cls)) {
+	/* At full batch now: at least max + batch objects, the cache empty. */
+	while (i < max + batch || sa_cache_count(cpu, cls)) {
 		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i++]);
 	}
 	n = i;
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, cls), batch);
 
 	/* Frees fill the stack up to its capacity without a flush... */
 	flushes = CPU_STAT(cpu, flushes);
-	for (i = 0; i < cap; i++)
+	grows = CPU_STAT(cpu, grows);
+	for (i = 0; i < batch; i++)
 		spanalloc_free(objs[i]);
-	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), cap);
-	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes);
-	/* ...and the next free sends a batch back. */
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), batch);
+	/* ...the next one raises the capacity to the maximum... */
 	spanalloc_free(objs[i++]);
-	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), cap - batch + 1);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, cls), max);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, grows), grows + 1);
+	for (; i < max; i++)
+		spanalloc_free(objs[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), max);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes);
+	/* ...and at the maximum the next free sends a batch back. */
+	spanalloc_free(objs[i++]);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), max - batch + 1);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, cls), max);
 	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes + 1);
 	for (; i < n; i++)
 		spanalloc_free(objs[i]);
+	migrate_enable();
+}
+
+/*
+ * The fast path counts no allocation and no cached byte (cpu_cache.h): the
+ * allocations, the cached bytes and the size histogram are derived when
+ * read. On one pinned CPU, 300 allocations of 96 bytes (most served by the
+ * stack, some by refills) must read back as exactly 300 allocations of this
+ * CPU and class and 300 requests of the (64, 128] bucket; after a drain
+ * (the slow path taking every object off the stacks) and 300 frees, the
+ * same, 300 frees, and no cached bytes.
+ */
+static void folded_counters_read_back_exactly(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(96), b = sa_size_bucket(96), i, n = 300;
+	u64 m0, f0, h0, objs, bytes;
+	void **p;
+	int cpu;
+
+	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	migrate_disable();
+	cpu = smp_processor_id();
+	m0 = sa_cpu_cls_mallocs(cpu, cls);
+	f0 = CPU_STAT(cpu, cls_frees[cls]);
+	h0 = sa_size_count(b);
+	for (i = 0; i < n; i++) {
+		p[i] = spanalloc_alloc(96, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, sa_cpu_cls_mallocs(cpu, cls) - m0, n);
+	KUNIT_EXPECT_EQ(test, sa_size_count(b) - h0, n);
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	KUNIT_EXPECT_EQ(test, bytes % 8, 0);
+	migrate_enable();
+
+	sa_cache_drain_all(NULL, NULL);
+	migrate_disable();
+	cpu = smp_processor_id();
+	m0 = sa_cls_mallocs(cls);
+	for (i = 0; i < n; i++)
+		spanalloc_free(p[i]);
+	KUNIT_EXPECT_EQ(test, sa_cls_mallocs(cls), m0);
+	KUNIT_EXPECT_EQ(test, SA_CPU_SUM(cls_frees[cls]) - f0, n);
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	KUNIT_EXPECT_EQ(test, bytes, (u64)sa_cache_count(cpu, cls) * sa_class_size(cls));
+	migrate_enable();
+	sa_cache_drain_all(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().cpu_cached_bytes, 0);
+	KUNIT_EXPECT_EQ(test, sa_cls_mallocs(cls), m0);
+}
+
+/*
+ * A class that misses takes capacity from the coldest class, not from a
+ * hot one. Budget 64 KiB, after a drain (every capacity 0, no misses):
+ * C (256 B) is cold: 4 frees, one miss, capacity 64 (16 KiB). B (512 B) is
+ * hot: rounds of 100 allocations and frees miss many times, capacity 64
+ * (32 KiB). D (2048 B) frees 16 objects: its first miss takes the last
+ * 16 KiB; its second, a batch more, finds the budget spent and must take
+ * it from C (one miss, fewer than D's two): C's unused capacity first,
+ * then C's objects. B keeps its capacity.
+ */
+static void growth_takes_from_the_coldest(struct kunit *test)
+{
+	unsigned int c = sa_size_class(256), b = sa_size_class(512), d = sa_size_class(2048);
+	unsigned int i, r, capb;
+	void *pc[4], *pb[100], *pd[16];
+	u64 ev, objs, bytes;
+	int cpu;
+
+	KUNIT_ASSERT_EQ(test, sa_class_batch(d), 8);
+	KUNIT_ASSERT_EQ(test, sa_cache_max_cap(d), 16);
+	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 64,
+						    READ_ONCE(sa_cpu_cache_kib)), 0);
+	sa_cache_drain_all(NULL, NULL);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(256, GFP_KERNEL, 4, pc), 4);
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(2048, GFP_KERNEL, 16, pd), 16);
+	for (i = 0; i < ARRAY_SIZE(pc); i++)
+		spanalloc_free(pc[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, c), 64);
+	for (r = 0; r < 5; r++) {
+		for (i = 0; i < ARRAY_SIZE(pb); i++) {
+			pb[i] = spanalloc_alloc(512, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, pb[i]);
+		}
+		for (i = 0; i < ARRAY_SIZE(pb); i++)
+			spanalloc_free(pb[i]);
+	}
+	capb = sa_cache_cap(cpu, b);
+	KUNIT_EXPECT_EQ(test, capb, 64);
+	ev = CPU_STAT(cpu, evictions);
+	for (i = 0; i < ARRAY_SIZE(pd); i++)
+		spanalloc_free(pd[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, d), 16);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, d), 16);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, b), capb);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, c), 0);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, c), 0);
+	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, evictions), ev + 1);
+	sa_read_cpu_stats(cpu, &objs, &bytes);
+	KUNIT_EXPECT_LE(test, bytes, 64 * 1024);
+	migrate_enable();
+}
+
+/*
+ * An idle class gives its unused capacity back at the end of a resize
+ * interval (SA_RESIZE_MISSES misses of the CPU). E (1024 B) frees 4
+ * objects, capacity 16; then F (4096 B) misses at least 256 times. E was
+ * idle for a whole interval: its capacity falls to the 4 objects it holds.
+ */
+static void idle_class_gives_back_capacity(struct kunit *test)
+{
+	unsigned int e = sa_size_class(1024), i, r;
+	u64 shrunk;
+	void *pe[4], **pf;
+	int cpu;
+
+	pf = kunit_kcalloc(test, 200, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pf);
+	sa_cache_drain_all(NULL, NULL);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(1024, GFP_KERNEL, 4, pe), 4);
+	for (i = 0; i < ARRAY_SIZE(pe); i++)
+		spanalloc_free(pe[i]);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, e), sa_class_batch(e));
+	shrunk = CPU_STAT(cpu, shrunk_idle);
+	/* Two interval ends at most: the first may still see E's frees. */
+	for (r = 0; r < 20 && sa_cache_cap(cpu, e) > 4; r++) {
+		for (i = 0; i < 200; i++) {
+			pf[i] = spanalloc_alloc(4096, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, pf[i]);
+		}
+		for (i = 0; i < 200; i++)
+			spanalloc_free(pf[i]);
+	}
+	KUNIT_EXPECT_GT(test, CPU_STAT(cpu, shrunk_idle), shrunk);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, e), 4);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, e), 4);
 	migrate_enable();
 }
 
@@ -130,7 +287,7 @@ static void byte_budget_is_kept(struct kunit *test)
 	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	for (s = 0; s < ARRAY_SIZE(sizes); s++)
-		KUNIT_ASSERT_GE(test, sa_cache_cap(sa_size_class(sizes[s])) * sizes[s], 32768);
+		KUNIT_ASSERT_GE(test, sa_cache_max_cap(sa_size_class(sizes[s])) * sizes[s], 32768);
 	KUNIT_ASSERT_EQ(test, sa_set_param("cpu_cache_kib", 16), 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(sa_cpu_cache_kib), 16);
 
@@ -515,6 +672,9 @@ static void busy_stack_goes_to_central(struct kunit *test)
 
 static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(refill_and_flush_thresholds),
+	KUNIT_CASE(folded_counters_read_back_exactly),
+	KUNIT_CASE(growth_takes_from_the_coldest),
+	KUNIT_CASE(idle_class_gives_back_capacity),
 	KUNIT_CASE(immediate_double_free_refused),
 	KUNIT_CASE(byte_budget_is_kept),
 	KUNIT_CASE(spent_budget_evicts_other_class),

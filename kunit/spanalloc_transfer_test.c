@@ -68,7 +68,7 @@ static long consume(void *arg)
 static void batch_moves_between_cpus(struct kunit *test)
 {
 	unsigned int cls = sa_size_class(SIZE), batch = sa_class_batch(cls);
-	unsigned int i, n = 3 * sa_cache_cap(cls);
+	unsigned int i, n = 3 * sa_cache_max_cap(cls);
 	struct sa_central_stats c0, c1;
 	struct sa_transfer_stats t0, t1;
 	struct on_cpu prod = { .n = n }, cons = { .n = 1 };
@@ -186,7 +186,7 @@ static void bounds_respected(struct kunit *test)
 static void **park(struct kunit *test, unsigned int cls, unsigned int extra,
 		   unsigned int *np)
 {
-	unsigned int n = sa_cache_cap(cls) + extra;
+	unsigned int n = sa_cache_max_cap(cls) + extra;
 	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
@@ -194,7 +194,7 @@ static void **park(struct kunit *test, unsigned int cls, unsigned int extra,
 	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(SIZE, GFP_KERNEL, n, objs), n);
 	KUNIT_EXPECT_EQ(test, sa_cache_count(smp_processor_id(), cls), 0);
 	spanalloc_free_bulk(n, objs);
-	KUNIT_EXPECT_EQ(test, sa_cache_count(smp_processor_id(), cls), sa_cache_cap(cls));
+	KUNIT_EXPECT_EQ(test, sa_cache_count(smp_processor_id(), cls), sa_cache_max_cap(cls));
 	migrate_enable();
 	*np = n;
 	return objs;

@@ -45,15 +45,181 @@
 #include <trace/events/spanalloc.h>
 
 unsigned int sa_cpu_cache_kib = 1024;
-module_param_named(cpu_cache_kib, sa_cpu_cache_kib, uint, 0644);
-MODULE_PARM_DESC(cpu_cache_kib,
-		 "Most KiB of free objects each CPU cache holds (default 1024)");
 EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
 
 struct sa_cpu __percpu *sa_cpus;
 EXPORT_SYMBOL_IF_KUNIT(sa_cpus);
 unsigned long sa_tid_step;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
+
+/* The most objects a class's stack can hold: the slots it was given. */
+static unsigned int cc_max_cap(unsigned int cls)
+{
+	return 2 * sa_class_batch(cls);
+}
+
+/*
+ * Set the capacity of @cls's stack in @c, keeping @c->cap_bytes, and move
+ * the stack's tid on so a fast path interrupted after it read the old
+ * capacity retries. Local lock held (or @c's CPU is dead), stack not busy.
+ */
+static void cc_set_cap(struct sa_cpu *c, unsigned int cls, unsigned int cap)
+{
+	struct sa_cc *cc = &c->cc[cls];
+
+	c->cap_bytes -= (u64)cc->cap * sa_class_size(cls);
+	c->cap_bytes += (u64)cap * sa_class_size(cls);
+	cc->cap = cap;
+	sa_cc_set_count(cc, sa_ct_count(cc->ct));
+}
+
+/*
+ * Take @n objects off the bottom (the coldest end) of @cc into @out.
+ * Caller holds the CPU's local lock.
+ */
+static void cc_take_bottom(struct sa_cpu *c, unsigned int cls, void **out, int n)
+{
+	struct sa_cc *cc = &c->cc[cls];
+	unsigned int count = sa_ct_count(cc->ct);
+
+	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
+	memcpy(out, cc->objs, n * sizeof(void *));
+	memmove(cc->objs, cc->objs + n, (count - n) * sizeof(void *));
+	sa_cc_set_count(cc, count - n);
+	c->stats.cls_bal[cls] -= n;
+}
+
+/*
+ * The end of a resize interval (every SA_RESIZE_MISSES misses of the CPU):
+ * a class nobody allocated from or freed to since the last one gives up
+ * the capacity its objects do not fill, and every class's miss count is
+ * halved, so coldness follows recent use. Local lock held.
+ */
+#define SA_RESIZE_MISSES	256
+
+static void cc_new_interval(struct sa_cpu *c)
+{
+	unsigned int cls, count;
+	struct sa_cc *cc;
+	u32 act;
+
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		cc = &c->cc[cls];
+		act = (u32)(c->stats.cls_frees[cls] + c->stats.cls_req[cls]);
+		count = sa_ct_count(cc->ct);
+		if (act == cc->act && cc->cap > count && !sa_ct_busy(cc->ct)) {
+			cc_set_cap(c, cls, count);
+			c->stats.shrunk_idle++;
+		}
+		cc->act = act;
+		cc->misses /= 2;
+	}
+	c->misses = 0;
+}
+
+/* Count a miss of @cls (an underflow or overflow). Local lock held. */
+static void cc_miss(struct sa_cpu *c, unsigned int cls)
+{
+	c->cc[cls].misses++;
+	if (++c->misses >= SA_RESIZE_MISSES)
+		cc_new_interval(c);
+}
+
+/*
+ * Find @short_bytes of capacity for @cls among classes colder than it (fewer
+ * misses this interval), from capacity their objects do not fill: no
+ * object moves. Local lock held. Return: bytes still missing.
+ */
+static u64 cc_steal_unused(struct sa_cpu *c, unsigned int cls, u64 short_bytes)
+{
+	unsigned int v, size, count, take;
+	struct sa_cc *vc;
+
+	for (v = 1; v < SA_NR_CACHED && short_bytes; v++) {
+		vc = &c->cc[v];
+		count = sa_ct_count(vc->ct);
+		if (v == cls || vc->cap <= count || sa_ct_busy(vc->ct) ||
+		    vc->misses >= c->cc[cls].misses)
+			continue;
+		size = sa_class_size(v);
+		take = min_t(u64, vc->cap - count, DIV_ROUND_UP_ULL(short_bytes, size));
+		cc_set_cap(c, v, vc->cap - take);
+		short_bytes -= min_t(u64, short_bytes, (u64)take * size);
+		c->stats.steals++;
+	}
+	return short_bytes;
+}
+
+/*
+ * Take the coldest objects (the bottom, up to a batch) of the coldest other
+ * class (fewest misses this interval; among equals the first from
+ * c->evict_next, round robin) into @out, and lower its capacity by as many:
+ * so a class that misses need not send its objects down while colder
+ * classes sit on the budget. TCMalloc's per-CPU cache steals capacity the
+ * same way. @cls itself and busy or empty stacks are skipped. Local lock
+ * held. Return: the objects taken (0 if no other class holds any), their
+ * class in @vcls.
+ */
+static int cc_evict(struct sa_cpu *c, unsigned int cls, void **out, unsigned int *vcls)
+{
+	unsigned int i, v = c->evict_next, best = 0;
+	struct sa_cc *vc;
+	int n;
+
+	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
+	for (i = 1; i < SA_NR_CACHED; i++, v++) {
+		if (v < 1 || v >= SA_NR_CACHED)
+			v = 1;
+		vc = &c->cc[v];
+		if (v == cls || !sa_ct_count(vc->ct) || sa_ct_busy(vc->ct))
+			continue;
+		if (!best || vc->misses < c->cc[best].misses)
+			best = v;
+	}
+	if (!best)
+		return 0;
+	vc = &c->cc[best];
+	n = min(sa_ct_count(vc->ct), sa_class_batch(best));
+	cc_take_bottom(c, best, out, n);
+	cc_set_cap(c, best, vc->cap - n);
+	c->evict_next = best + 1;
+	c->stats.evictions++;
+	*vcls = best;
+	return n;
+}
+
+/*
+ * Raise @cls's capacity towards @want objects (at most its slots) within
+ * the CPU's byte budget: from budget no class holds, then from capacity
+ * colder classes leave unused, then by evicting the coldest class's objects
+ * into @out (returned by the caller once the lock is dropped). Grows as far
+ * as the budget then allows, perhaps not at all. Local lock held, @cls's
+ * stack not busy. Return: objects evicted, their class in @vcls.
+ */
+static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void **out,
+		   unsigned int *vcls)
+{
+	unsigned int osize = sa_class_size(cls), cap = c->cc[cls].cap;
+	u64 limit = sa_cache_limit(), need, room;
+	int n = 0;
+
+	want = min(want, cc_max_cap(cls));
+	if (want <= cap)
+		return 0;
+	need = (u64)(want - cap) * osize;
+	if (c->cap_bytes + need > limit) {
+		need = cc_steal_unused(c, cls, c->cap_bytes + need - limit);
+		if (need)
+			n = cc_evict(c, cls, out, vcls);
+	}
+	room = limit > c->cap_bytes ? div_u64(limit - c->cap_bytes, osize) : 0;
+	want = min_t(u64, want, cap + room);
+	if (want > cap) {
+		cc_set_cap(c, cls, want);
+		c->stats.grows++;
+	}
+	return n;
+}
 
 /**
  * sa_cache_refill_alloc() - slow path of sa_cache_alloc(): fetch a batch,
@@ -62,18 +228,19 @@ static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
  * @size: bytes requested, for the counters
  * @gfp: flags for a new span
  *
+ * The miss raises the stack's capacity to what the refill fetched (see
+ * cc_grow()), so the rest of the batch stays on this CPU.
  * Return: an object, or NULL when memory ran out.
  */
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 {
-	unsigned int osize = sa_class_size(cls);
+	unsigned int count, want, vcls = 0;
+	void *victims[SA_MAX_BATCH];
 	void *objs[SA_MAX_BATCH];
 	unsigned long flags;
 	struct sa_cpu *c;
-	unsigned int count, want;
 	struct sa_cc *cc;
-	int n, keep, i;
-	u64 room;
+	int n, keep = 0, nv = 0, i;
 	void *obj;
 
 	want = this_cpu_read(sa_cpus->cc[cls].want);
@@ -85,106 +252,46 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
-	room = sa_cache_limit() > c->cached_bytes ?
-		div_u64(sa_cache_limit() - c->cached_bytes, osize) : 0;
-	count = sa_ct_count(cc->ct);
-	keep = min3((u64)n, (u64)(cc->cap - count), room);
-	if (unlikely(sa_ct_busy(cc->ct))) {
-		/* An interrupted push owns the stack: keep nothing. */
-		keep = 0;
-	} else {
+	cc_miss(c, cls);
+	/* An interrupted push owns a busy stack: keep nothing. */
+	if (likely(!sa_ct_busy(cc->ct))) {
+		count = sa_ct_count(cc->ct);
+		if (count + n > cc->cap)
+			nv = cc_grow(c, cls, max(count + n, (unsigned int)cc->want), victims,
+				     &vcls);
+		keep = cc->cap > count ? min_t(int, n, cc->cap - count) : 0;
 		for (i = 0; i < keep; i++)
 			cc->objs[count++] = objs[i];
 		sa_cc_set_count(cc, count);
 		cc->want = min_t(unsigned int, 2 * cc->want, sa_class_batch(cls));
 	}
-	c->cached_bytes += (u64)keep * osize;
 	c->stats.refills++;
 	c->stats.cls_underflows[cls]++;
-	c->stats.cls_mallocs[cls]++;
+	c->stats.cls_bal[cls] += keep + 1;
 	c->stats.cls_req[cls] += size;
-	trace_refill(smp_processor_id(), cls, osize, n + 1);
+	trace_refill(smp_processor_id(), cls, sa_class_size(cls), n + 1);
 	sa_cc_unlock(flags);
 
+	if (nv)
+		sa_transfer_return(vcls, victims, nv);
 	if (keep < n)
 		sa_transfer_return(cls, objs + keep, n - keep);
 	return obj;
 }
 
-/*
- * Take @n objects off the bottom (the coldest end) of @cc into @out.
- * Caller holds the CPU's local lock.
- */
-static void cc_take_bottom(struct sa_cpu *c, struct sa_cc *cc, unsigned int osize,
-			   void **out, int n)
-{
-	unsigned int count = sa_ct_count(cc->ct);
-
-	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
-	memcpy(out, cc->objs, n * sizeof(void *));
-	memmove(cc->objs, cc->objs + n, (count - n) * sizeof(void *));
-	sa_cc_set_count(cc, count - n);
-	c->cached_bytes -= (u64)n * osize;
-}
-
-/*
- * Can @cc, holding @count objects, take one more of @osize bytes within its
- * capacity and the CPU's byte budget? Local lock held.
- */
-static bool cc_has_room(struct sa_cpu *c, struct sa_cc *cc, unsigned int count,
-			unsigned int osize)
-{
-	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
-	return count < cc->cap && c->cached_bytes + osize <= sa_cache_limit();
-}
-
-/*
- * The byte budget is spent but @cls's stack is not full: take the coldest
- * objects (the bottom, up to a batch) of another class's stack into @out,
- * so a free of @cls need not go down while other classes sit on the
- * budget. Classes are visited round robin from c->evict_next (TCMalloc's
- * per-CPU cache steals capacity the same way); @cls itself and busy or
- * empty stacks are skipped. Local lock held.
- * Return: the objects taken (0 if no other class holds any), their class
- * in @vcls.
- */
-static int cc_evict(struct sa_cpu *c, unsigned int cls, void **out, unsigned int *vcls)
-{
-	unsigned int i, v = c->evict_next;
-	struct sa_cc *vc;
-	int n;
-
-	lockdep_assert_held(this_cpu_ptr(&sa_cpus->lock));
-	for (i = 1; i < SA_NR_CACHED; i++, v++) {
-		if (v < 1 || v >= SA_NR_CACHED)
-			v = 1;
-		vc = &c->cc[v];
-		if (v == cls || !sa_ct_count(vc->ct) || sa_ct_busy(vc->ct))
-			continue;
-		n = min(sa_ct_count(vc->ct), sa_class_batch(v));
-		cc_take_bottom(c, vc, sa_class_size(v), out, n);
-		c->evict_next = v + 1;
-		c->stats.evictions++;
-		*vcls = v;
-		return n;
-	}
-	return 0;
-}
-
 /**
- * sa_cache_flush_free() - slow path of sa_cache_free(): the stack is full
- * or over budget, send a batch back and keep @p if it fits
+ * sa_cache_flush_free() - slow path of sa_cache_free(): the stack is full,
+ * raise its capacity or send a batch back, and keep @p if it fits
  * @cls: size class (or SA_CLASS_TINY)
  * @p: the object being freed
  *
- * A stack that is not full but meets the spent byte budget first evicts a
- * batch of another class (cc_evict()); only if that leaves no room does a
- * batch of @cls itself go down.
+ * A full stack first asks for a batch more capacity (cc_grow(): the byte
+ * budget, unused capacity of colder classes, or the coldest class's
+ * objects); only if none is had does a batch of @cls itself go down.
  */
 void sa_cache_flush_free(unsigned int cls, void *p)
 {
 	unsigned int count, vcls = 0;
-	unsigned int osize = sa_class_size(cls);
 	void *objs[SA_MAX_BATCH + 1];
 	void *victims[SA_MAX_BATCH];
 	unsigned long flags;
@@ -197,6 +304,8 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	cc = &c->cc[cls];
 	c->stats.cls_frees[cls]++;
 	c->stats.cls_overflows[cls]++;
+	c->stats.cls_bal[cls]--;
+	cc_miss(c, cls);
 	if (unlikely(sa_ct_busy(cc->ct))) {
 		/* An interrupted push owns the stack: straight down. */
 		sa_cc_unlock(flags);
@@ -204,36 +313,30 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 		return;
 	}
 	count = sa_ct_count(cc->ct);
-	if (count < cc->cap) {
-		/* An interrupt may have made room since the fast path looked. */
-		if (!cc_has_room(c, cc, count, osize))
-			nv = cc_evict(c, cls, victims, &vcls);
-		if (cc_has_room(c, cc, count, osize)) {
-			cc->objs[count] = p;
-			sa_cc_set_count(cc, count + 1);
-			c->cached_bytes += osize;
-			sa_cc_unlock(flags);
-			if (nv)
-				sa_transfer_return(vcls, victims, nv);
-			return;
-		}
+	if (count >= cc->cap)
+		nv = cc_grow(c, cls, cc->cap + sa_class_batch(cls), victims, &vcls);
+	n = 0;
+	if (count >= cc->cap) {
+		/* No capacity to be had: a batch of this class goes down. */
+		n = min_t(int, count, sa_class_batch(cls));
+		cc_take_bottom(c, cls, objs, n);
+		count -= n;
+		c->stats.flushes++;
 	}
-	n = min_t(int, sa_ct_count(cc->ct), sa_class_batch(cls));
-	cc_take_bottom(c, cc, osize, objs, n);
-	count = sa_ct_count(cc->ct);
-	if (cc_has_room(c, cc, count, osize)) {
+	if (count < cc->cap) {
 		cc->objs[count] = p;
 		sa_cc_set_count(cc, count + 1);
-		c->cached_bytes += osize;
+		c->stats.cls_bal[cls]++;
 	} else {
 		objs[n++] = p;
 	}
-	c->stats.flushes++;
-	trace_flush(smp_processor_id(), cls, osize, n);
+	if (n)
+		trace_flush(smp_processor_id(), cls, sa_class_size(cls), n);
 	sa_cc_unlock(flags);
 	if (nv)
 		sa_transfer_return(vcls, victims, nv);
-	sa_transfer_return(cls, objs, n);
+	if (n)
+		sa_transfer_return(cls, objs, n);
 }
 
 /**
@@ -252,7 +355,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, unsigned int nr,
 				 gfp_t gfp)
 {
-	unsigned int osize = sa_class_size(cls), count, k;
+	unsigned int count, k;
 	unsigned long flags;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
@@ -266,8 +369,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	memcpy(ptrs, cc->objs + count - k, k * sizeof(void *));
 	if (k)
 		sa_cc_set_count(cc, count - k);
-	c->cached_bytes -= (u64)k * osize;
-	c->stats.cls_mallocs[cls] += k;
+	/* Taken off the stack and handed out: cls_bal is even. */
 	c->stats.cls_req[cls] += (u64)k * size;
 	sa_cc_unlock(flags);
 
@@ -275,7 +377,7 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 		n = sa_transfer_fetch(cls, ptrs + k, nr - k, nr - k, gfp);
 		if (n <= 0)
 			break;
-		this_cpu_add(sa_cpus->stats.cls_mallocs[cls], n);
+		this_cpu_add(sa_cpus->stats.cls_bal[cls], n);
 		this_cpu_add(sa_cpus->stats.cls_req[cls], (u64)n * size);
 		this_cpu_add(sa_cpus->stats.bulk_fetched, n);
 		k += n;
@@ -290,37 +392,48 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
  *	tagged free by the caller
  * @nr: how many
  *
- * Pushes what fits on this CPU's stack under one local lock and returns the
+ * Pushes what fits on this CPU's stack under one local lock, the stack's
+ * capacity raised once for them as a miss would (cc_grow()), and returns the
  * rest to the transfer cache in one go.
  * Context: any.
  */
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 {
-	unsigned int osize = sa_class_size(cls), count, i, rest = 0;
+	unsigned int count, i, rest = 0, kept = 0, vcls = 0;
+	void *victims[SA_MAX_BATCH];
 	unsigned long flags;
-	bool busy;
 	struct sa_cpu *c;
 	struct sa_cc *cc;
+	int nv = 0;
 
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
 	count = sa_ct_count(cc->ct);
-	busy = sa_ct_busy(cc->ct);
-	for (i = 0; i < nr; i++) {
-		if (!busy && cc_has_room(c, cc, count, osize)) {
-			cc->objs[count++] = objs[i];
-			c->cached_bytes += osize;
-		} else {
-			objs[rest++] = objs[i];
+	if (sa_ct_busy(cc->ct)) {
+		rest = nr;
+	} else {
+		if (count + nr > cc->cap) {
+			cc_miss(c, cls);
+			nv = cc_grow(c, cls, count + nr, victims, &vcls);
 		}
-	}
-	if (!busy)
+		for (i = 0; i < nr; i++) {
+			if (count < cc->cap) {
+				cc->objs[count++] = objs[i];
+				kept++;
+			} else {
+				objs[rest++] = objs[i];
+			}
+		}
 		sa_cc_set_count(cc, count);
+	}
 	c->stats.cls_frees[cls] += nr;
+	c->stats.cls_bal[cls] += (s64)kept - nr;
 	if (rest)
 		c->stats.flushes++;
 	sa_cc_unlock(flags);
+	if (nv)
+		sa_transfer_return(vcls, victims, nv);
 	if (rest)
 		sa_transfer_return(cls, objs, rest);
 }
@@ -336,13 +449,17 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
 	unsigned int count = sa_ct_count(cc->ct);
 
 	cc->want = min(2U, sa_class_batch(cls));
+	cc->misses = 0;
 	/* A busy stack belongs to a push in progress: leave it. */
-	if (!count || sa_ct_busy(cc->ct))
+	if (sa_ct_busy(cc->ct))
 		return 0;
+	/* Capacity is earned again by misses after a drain. */
 	memcpy(out, cc->objs, count * sizeof(void *));
-	c->cached_bytes -= (u64)count * sa_class_size(cls);
 	sa_cc_set_count(cc, 0);
-	c->stats.flushes++;
+	cc_set_cap(c, cls, 0);
+	c->stats.cls_bal[cls] -= count;
+	if (count)
+		c->stats.flushes++;
 	return count;
 }
 
@@ -367,7 +484,7 @@ void sa_cache_flush(int cpu, enum sa_flush_by by)
 	unsigned int cls, n;
 
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		if (!sa_ct_count(READ_ONCE(c->cc[cls].ct)))
+		if (!sa_ct_count(READ_ONCE(c->cc[cls].ct)) && !READ_ONCE(c->cc[cls].cap))
 			continue;
 		if (local)
 			sa_cc_lock(flags);
@@ -398,6 +515,25 @@ static void drain_work_fn(struct work_struct *work)
 	migrate_enable();
 }
 
+/* sa_cache_drain_all(), the drain mutex held. */
+static void drain_all_locked(void (*first)(int cpu, enum sa_flush_by by),
+			     bool (*first_holds)(int cpu))
+{
+	int cpu;
+
+	lockdep_assert_held(&sa_drain_mutex);
+	sa_drain_first = first;
+	sa_drain_first_holds = first_holds;
+	for_each_online_cpu(cpu) {
+		if (READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cap_bytes) ||
+		    (first_holds && first_holds(cpu)))
+			queue_work_on(cpu, sa_drain_wq, per_cpu_ptr(&sa_drain_work, cpu));
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&sa_drain_work, cpu));
+	sa_transfer_drain(0);
+}
+
 /**
  * sa_cache_drain_all() - flush every online CPU's cache
  * @first: run on each CPU first, by the level above (main.c: the tiny
@@ -414,23 +550,42 @@ static void drain_work_fn(struct work_struct *work)
 void sa_cache_drain_all(void (*first)(int cpu, enum sa_flush_by by),
 			bool (*first_holds)(int cpu))
 {
-	int cpu;
-
 	might_sleep();
 	mutex_lock(&sa_drain_mutex);
-	sa_drain_first = first;
-	sa_drain_first_holds = first_holds;
-	for_each_online_cpu(cpu) {
-		if (READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cached_bytes) ||
-		    (first_holds && first_holds(cpu)))
-			queue_work_on(cpu, sa_drain_wq, per_cpu_ptr(&sa_drain_work, cpu));
-	}
-	for_each_online_cpu(cpu)
-		flush_work(per_cpu_ptr(&sa_drain_work, cpu));
-	sa_transfer_drain(0);
+	drain_all_locked(first, first_holds);
 	mutex_unlock(&sa_drain_mutex);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_drain_all);
+
+/*
+ * cpu_cache_kib: a lower budget takes effect at once, as the old one did
+ * when the fast path checked bytes itself: every CPU's cache is drained,
+ * which also resets the capacities the old budget allowed. Runs with the
+ * kernel's param lock held, in process context; at load (before init) it
+ * only stores the value.
+ */
+static int cpu_cache_kib_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int old = READ_ONCE(sa_cpu_cache_kib);
+	int err = param_set_uint(val, kp);
+
+	if (err || READ_ONCE(sa_cpu_cache_kib) >= old)
+		return err;
+	mutex_lock(&sa_drain_mutex);
+	if (sa_drain_wq)	/* NULL before init and after exit */
+		drain_all_locked(NULL, NULL);
+	mutex_unlock(&sa_drain_mutex);
+	return 0;
+}
+
+static const struct kernel_param_ops cpu_cache_kib_ops = {
+	.set = cpu_cache_kib_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(cpu_cache_kib, &cpu_cache_kib_ops, &sa_cpu_cache_kib, 0644);
+MODULE_PARM_DESC(cpu_cache_kib,
+		 "Most KiB of free objects each CPU cache holds (default 1024); lowering it drains every CPU cache");
 
 /**
  * sa_cache_count() - objects of class @cls cached by @cpu (racy unless quiet)
@@ -446,16 +601,45 @@ unsigned int sa_cache_count(int cpu, unsigned int cls)
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_count);
 
 /**
- * sa_cache_cap() - capacity of a class's stack in every CPU cache
+ * sa_cache_cap() - capacity of a class's stack in a CPU's cache now
+ * @cpu: CPU number
  * @cls: size class (or SA_CLASS_TINY)
  *
+ * Racy unless quiet: the CPU's misses change it.
  * Return: the capacity in objects.
  */
-unsigned int sa_cache_cap(unsigned int cls)
+unsigned int sa_cache_cap(int cpu, unsigned int cls)
 {
-	return per_cpu_ptr(sa_cpus, 0)->cc[cls].cap;
+	return READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cc[cls].cap);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_cap);
+
+/**
+ * sa_cache_max_cap() - the most objects a class's stack can ever hold
+ * @cls: size class (or SA_CLASS_TINY)
+ *
+ * Return: twice the class's batch: the slots each CPU has for it.
+ */
+unsigned int sa_cache_max_cap(unsigned int cls)
+{
+	return cc_max_cap(cls);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_max_cap);
+
+/* Bytes of the objects on @c's stacks. */
+static u64 cc_held_bytes(struct sa_cpu *c, u64 *objs)
+{
+	unsigned int cls, n;
+	u64 bytes = 0;
+
+	*objs = 0;
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		n = sa_ct_count(READ_ONCE(c->cc[cls].ct));
+		*objs += n;
+		bytes += (u64)n * sa_class_size(cls);
+	}
+	return bytes;
+}
 
 /**
  * sa_read_cpu_stats() - one CPU's counters and what its cache holds
@@ -470,15 +654,73 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_cap);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes)
 {
 	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
-	unsigned int cls;
 
-	*cached_objs = 0;
-	for (cls = 1; cls < SA_NR_CACHED; cls++)
-		*cached_objs += sa_ct_count(READ_ONCE(c->cc[cls].ct));
-	*cached_bytes = READ_ONCE(c->cached_bytes);
+	*cached_bytes = cc_held_bytes(c, cached_objs);
 	return &c->stats;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_read_cpu_stats);
+
+/**
+ * sa_cpu_cls_mallocs() - objects of a class one CPU handed out
+ * @cpu: CPU number (any possible CPU)
+ * @cls: size class (or SA_CLASS_TINY: tiny blocks)
+ *
+ * The fast path counts no allocation (cpu_cache.h): every object the CPU
+ * handed out was freed again (cls_frees), is out now, or came back and
+ * sits on its stack, and the slow paths account for all they move in
+ * cls_bal. Exact when the CPU is quiet.
+ * Return: allocations of @cls served by @cpu.
+ */
+u64 sa_cpu_cls_mallocs(int cpu, unsigned int cls)
+{
+	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
+
+	return READ_ONCE(c->stats.cls_frees[cls]) + READ_ONCE(c->stats.cls_bal[cls]) -
+	       sa_ct_count(READ_ONCE(c->cc[cls].ct));
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cls_mallocs);
+
+/**
+ * sa_cls_mallocs() - objects of a class handed out, over every CPU
+ * @cls: size class (or SA_CLASS_TINY: tiny blocks)
+ *
+ * Context: any; exact when quiet.
+ * Return: the sum of sa_cpu_cls_mallocs() over the possible CPUs.
+ */
+u64 sa_cls_mallocs(unsigned int cls)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += sa_cpu_cls_mallocs(cpu, cls);
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cls_mallocs);
+
+/**
+ * sa_size_count() - requests counted in one bucket of the size histogram
+ * @bucket: see sa_size_bucket()
+ *
+ * Every generated class lies in one bucket (each power of two from 8 up is
+ * a class size), so a class's allocations are its bucket's, with nothing
+ * counted on the fast path. Typed caches of their own class are not in it;
+ * tiny, large and debug-mode requests count their own size (@sizes), debug
+ * mode also taking its class's count back (@sizes_adj).
+ * Context: any; exact when quiet.
+ * Return: the count.
+ */
+u64 sa_size_count(unsigned int bucket)
+{
+	u64 n = SA_CPU_SUM(sizes[bucket]) - SA_CPU_SUM(sizes_adj[bucket]);
+	unsigned int cls;
+
+	for (cls = 1; cls < SA_NR_CLASSES; cls++)
+		if (sa_size_bucket(sa_classes[cls].size) == bucket)
+			n += sa_cls_mallocs(cls);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_size_count);
 
 /**
  * sa_cpu_sum() - one counter of struct sa_cpu_stats summed over every CPU
@@ -509,11 +751,11 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cpu_sum);
  */
 u64 sa_cpu_cached_bytes(void)
 {
-	u64 sum = 0;
+	u64 sum = 0, objs;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->cached_bytes);
+		sum += cc_held_bytes(per_cpu_ptr(sa_cpus, cpu), &objs);
 	return sum;
 }
 
@@ -572,11 +814,11 @@ int sa_cpu_cache_init(void)
 		slots = kmalloc_node(sa_cpu_slot_bytes, GFP_KERNEL, cpu_to_node(cpu));
 		if (!slots)
 			goto fail;
+		/* Capacity starts at 0: misses earn it (cc_grow()). */
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
-			c->cc[cls].cap = 2 * sa_class_batch(cls);
 			c->cc[cls].want = min(2U, sa_class_batch(cls));
 			c->cc[cls].objs = slots;
-			slots += c->cc[cls].cap;
+			slots += cc_max_cap(cls);
 		}
 	}
 	return 0;
@@ -590,7 +832,10 @@ fail:
 /* At unload, after every cache was flushed (main.c): free the stacks. */
 void sa_cpu_cache_exit(void)
 {
+	mutex_lock(&sa_drain_mutex);
 	destroy_workqueue(sa_drain_wq);
+	sa_drain_wq = NULL;
+	mutex_unlock(&sa_drain_mutex);
 	free_slots();
 }
 

@@ -16,15 +16,31 @@
  * atomic read-modify-write (the cmpxchg is CPU-local, without a lock prefix
  * on x86) and no shared cache line.
  *
- * Cost per operation (issue 14 item 5, not folded yet): an allocation the
- * stack serves does one this_cpu_try_cmpxchg() on the count+tid word and
- * three per-CPU adds (cached_bytes, cls_mallocs, cls_req); a free one
- * cmpxchg (the claim), one per-CPU store (the publish) and two per-CPU
- * adds (cached_bytes, cls_frees); each also reads its stack's slot array
- * pointer and brackets itself with preempt_disable()/preempt_enable(). No
- * lock, no atomic read-modify-write. Underflow/overflow counters, the
- * eviction of another class when the byte budget is spent and the
- * transfer cache are all on the slow paths (cpu_cache.c).
+ * Cost per operation, the counters folded (issue 14 item 5): an allocation
+ * the stack serves does one this_cpu_try_cmpxchg() on the count+tid word
+ * and one per-CPU add (cls_req, the bytes requested); a free one cmpxchg
+ * (the claim), one per-CPU store (the publish) and one per-CPU increment
+ * (cls_frees). Each also reads its stack's slot array pointer and brackets
+ * itself with preempt_disable()/preempt_enable(); a free reads the stack's
+ * capacity. That is the floor of this design: the pop is the operation
+ * itself, a push needs its claim and publish, and of the three numbers a
+ * class's counters must give (allocations, frees, bytes requested) only
+ * two can be derived. Everything else is derived when read:
+ *
+ *   allocations  = cls_frees + cls_bal - objects on the stack, where the
+ *                  slow paths alone keep cls_bal, each change of the stack
+ *                  they make and each object they hand out or take back
+ *                  (sa_cpu_cls_mallocs());
+ *   cached bytes = the objects on each stack times their size;
+ *   the size histogram = the allocations of each class, every class lying
+ *                  in one bucket, plus what tiny, large and debug-mode
+ *                  requests count themselves (sa_cpu_size_count()).
+ *
+ * The byte budget costs the fast path nothing either: it is kept by the
+ * capacities (the sum of capacity x size over a CPU's stacks never passes
+ * cpu_cache_kib), so a push checks only count < capacity. Capacities,
+ * underflow/overflow counters, evictions and the transfer cache are all on
+ * the slow paths (cpu_cache.c).
  *
  * A double free is not looked for here: the caller checked the object's
  * free tag (sa_obj_is_free()) and wrote it before the push.
@@ -91,14 +107,24 @@ static inline unsigned int sa_size_bucket(size_t size)
  *	transfer caches or central lists
  * @evictions: batches taken from another class's stack to make room in
  *	the byte budget for a free (see sa_cache_flush_free())
- * @cls_mallocs: per class, objects allocated (tiny blocks for SA_CLASS_TINY)
- * @cls_frees: per class, objects freed
+ * @grows: times a class's capacity was raised after a miss
+ * @steals: times a class gave up capacity another class needed
+ * @shrunk_idle: times an idle class gave up its unused capacity
+ * @cls_bal: per class, kept by the slow paths only: + each object they
+ *	put on the stack or hand out, - each they take off the stack or take
+ *	back (see sa_cpu_cls_mallocs(): allocations are derived from it)
+ * @cls_frees: per class, objects freed (tiny blocks for SA_CLASS_TINY)
  * @cls_req: per class, bytes requested by the callers
  * @cls_underflows: per class, allocations that found the stack empty (or
  *	busy) and went to the slow path
  * @cls_overflows: per class, frees that found the stack full or the byte
  *	budget spent and went to the slow path
- * @sizes: histogram of requested sizes, see sa_size_bucket()
+ * @sizes: histogram of requested sizes, see sa_size_bucket(), for the
+ *	requests no size class counts (tiny, large, debug mode); the rest
+ *	is derived, see sa_cpu_size_count()
+ * @sizes_adj: debug mode's allocations by the bucket of the class that
+ *	served them, taken off the derived histogram (they counted their
+ *	requested size in @sizes)
  *
  * Totals (mallocs, heap_alloc...) are derived from these when read, so the
  * fast path bumps only the per-class counters.
@@ -109,12 +135,14 @@ struct sa_cpu_stats {
 	u64 bad_frees, refused_allocs, corruptions, shrinks;
 	u64 passthrough_frees, rcu_frees, rcu_batches, rcu_fallbacks;
 	u64 refills, flushes, bulk_fetched, evictions;
-	u64 cls_mallocs[SA_NR_CACHED];
+	u64 grows, steals, shrunk_idle;
+	s64 cls_bal[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
 	u64 cls_req[SA_NR_CACHED];
 	u64 cls_underflows[SA_NR_CACHED];
 	u64 cls_overflows[SA_NR_CACHED];
 	u64 sizes[SA_SIZE_BUCKETS];
+	u64 sizes_adj[SA_SIZE_BUCKETS];
 };
 
 /**
@@ -125,17 +153,24 @@ struct sa_cpu_stats {
  *	its cmpxchg and retries (SLUB's tid, for a stack). Busy is set while a
  *	task writes the slot it claimed for a push: interrupts on the CPU then
  *	leave the stack alone and use the transfer cache directly.
- * @objs: the stack, top at count - 1
- * @cap: capacity of @objs
+ * @objs: the stack, top at count - 1; room for sa_cache_max_cap() objects
+ * @cap: how many objects the stack may hold now: 0 after a drain, raised
+ *	by misses, lowered when another class needs the bytes or the class
+ *	sits idle (cpu_cache.c); at most sa_cache_max_cap()
  * @want: objects the next refill fetches: starts at 2 and doubles with each
  *	refill up to the class's batch (slow start: a class this CPU barely
  *	uses does not hold a whole batch); back to 2 when the cache is drained
+ * @misses: underflows and overflows of this class in the CPU's current
+ *	resize interval (the coldest class has the fewest)
+ * @act: cls_frees + cls_req when the interval began: unchanged means idle
  */
 struct sa_cc {
 	unsigned long ct;
 	void **objs;
 	u16 cap;
 	u16 want;
+	u32 misses;
+	u32 act;
 };
 
 #define SA_CT_COUNT	0x7fffUL
@@ -168,14 +203,18 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  * @lock: local lock (irq-off on !RT) taken by the slow paths and the tiny
  *	allocator; the fast path runs with preemption off and this_cpu
  *	operations (see cpu_cache.h)
- * @cached_bytes: bytes of objects held in @cc
- * @evict_next: the class the next eviction looks at first (round robin)
+ * @cap_bytes: capacity x size summed over @cc; never above cpu_cache_kib,
+ *	so the objects held never are either
+ * @misses: misses of every class since the resize interval began
+ * @evict_next: where the search for the coldest class starts (round robin
+ *	among equals)
  * @cc: per class stacks
  * @stats: counters of this CPU
  */
 struct sa_cpu {
 	local_lock_t lock;
-	u64 cached_bytes;
+	u64 cap_bytes;
+	unsigned int misses;
 	unsigned int evict_next;
 	struct sa_cc cc[SA_NR_CACHED];
 	struct sa_cpu_stats stats;
@@ -202,7 +241,11 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 				 gfp_t gfp);
 void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr);
 unsigned int sa_cache_count(int cpu, unsigned int cls);
-unsigned int sa_cache_cap(unsigned int cls);
+unsigned int sa_cache_cap(int cpu, unsigned int cls);
+unsigned int sa_cache_max_cap(unsigned int cls);
+u64 sa_cpu_cls_mallocs(int cpu, unsigned int cls);
+u64 sa_cls_mallocs(unsigned int cls);
+u64 sa_size_count(unsigned int bucket);
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_destroy(void);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);
@@ -271,8 +314,6 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
 		obj = READ_ONCE(objs[sa_ct_count(ct) - 1]);
 	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
 						ct - 1 + sa_tid_step)));
-	this_cpu_sub(sa_cpus->cached_bytes, sa_class_size(cls));
-	this_cpu_inc(sa_cpus->stats.cls_mallocs[cls]);
 	this_cpu_add(sa_cpus->stats.cls_req[cls], size);
 	preempt_enable();
 	return obj;
@@ -288,7 +329,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
  */
 static __always_inline void sa_cache_free(unsigned int cls, void *p)
 {
-	unsigned int osize = sa_class_size(cls), n;
+	unsigned int n;
 	unsigned long ct;
 	void **objs;
 
@@ -297,8 +338,7 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 	objs = this_cpu_read(sa_cpus->cc[cls].objs);
 	do {
 		n = sa_ct_count(ct);
-		if (unlikely(sa_ct_busy(ct) || n >= this_cpu_read(sa_cpus->cc[cls].cap) ||
-			     this_cpu_read(sa_cpus->cached_bytes) + osize > sa_cache_limit())) {
+		if (unlikely(sa_ct_busy(ct) || n >= this_cpu_read(sa_cpus->cc[cls].cap))) {
 			preempt_enable();
 			sa_cache_flush_free(cls, p);
 			return;
@@ -310,7 +350,6 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 	barrier();
 	/* Nothing else touches a busy stack: publish count + 1, not busy. */
 	this_cpu_write(sa_cpus->cc[cls].ct, ct + 1 + 2 * sa_tid_step);
-	this_cpu_add(sa_cpus->cached_bytes, osize);
 	this_cpu_inc(sa_cpus->stats.cls_frees[cls]);
 	preempt_enable();
 }

@@ -87,28 +87,30 @@ static int classes_show(struct seq_file *m, void *v)
 	unsigned int cls;
 	int cpu;
 
-	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses underflows overflows\n");
+	seq_puts(m, "class size span_pages objs_per_span spans inuse free_in_spans cpu_cached mallocs frees bytes_req bytes_given xfer_objs xfer_hits xfer_misses underflows overflows cpu_cap\n");
 	/* Typed caches' own classes are in the caches file. */
 	for (cls = 1; cls < SA_CLASS_DYN0; cls++) {
-		u64 mallocs = SA_CPU_SUM(cls_mallocs[cls]), frees = SA_CPU_SUM(cls_frees[cls]);
+		u64 mallocs = sa_cls_mallocs(cls), frees = SA_CPU_SUM(cls_frees[cls]);
 		unsigned int size = sa_class_size(cls);
 		struct sa_central_stats cs;
 		struct sa_transfer_stats ts;
-		u64 cached = 0;
+		u64 cached = 0, cap = 0;
 
-		for_each_possible_cpu(cpu)
+		for_each_possible_cpu(cpu) {
 			cached += sa_cache_count(cpu, cls);
+			cap += sa_cache_cap(cpu, cls);
+		}
 		sa_central_read_stats(cls, &cs);
 		sa_transfer_read_stats(cls, &ts);
 		if (cls == SA_CLASS_TINY)
 			seq_puts(m, "tiny");
 		else
 			seq_printf(m, "%u", cls);
-		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, " %u %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   size, 1U << sa_class_span_order(cls), sa_class_objs(cls),
 			   cs.spans, mallocs - frees, cs.free_objs, cached, mallocs, frees,
 			   SA_CPU_SUM(cls_req[cls]), mallocs * size, ts.objs, ts.hits, ts.misses,
-			   SA_CPU_SUM(cls_underflows[cls]), SA_CPU_SUM(cls_overflows[cls]));
+			   SA_CPU_SUM(cls_underflows[cls]), SA_CPU_SUM(cls_overflows[cls]), cap);
 	}
 	return 0;
 }
@@ -120,21 +122,23 @@ static int cpus_show(struct seq_file *m, void *v)
 	unsigned int cls;
 	int cpu;
 
-	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees underflows overflows evictions\n");
+	seq_puts(m, "cpu online cached_objs cached_bytes small_allocs fast_hits refills flushes frees underflows overflows evictions cap_bytes grows steals shrunk_idle\n");
 	for_each_possible_cpu(cpu) {
-		u64 objs, bytes, allocs = 0, frees = 0, under = 0, over = 0;
+		u64 objs, bytes, allocs = 0, frees = 0, under = 0, over = 0, cap = 0;
 
 		st = sa_read_cpu_stats(cpu, &objs, &bytes);
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
-			allocs += st->cls_mallocs[cls];
+			allocs += sa_cpu_cls_mallocs(cpu, cls);
 			frees += st->cls_frees[cls];
 			under += st->cls_underflows[cls];
 			over += st->cls_overflows[cls];
+			cap += (u64)sa_cache_cap(cpu, cls) * sa_class_size(cls);
 		}
-		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n", cpu,
-			   cpu_online(cpu), objs, bytes, allocs,
+		seq_printf(m, "%d %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+			   cpu, cpu_online(cpu), objs, bytes, allocs,
 			   allocs - st->refills - st->bulk_fetched, st->refills,
-			   st->flushes, frees, under, over, st->evictions);
+			   st->flushes, frees, under, over, st->evictions, cap, st->grows,
+			   st->steals, st->shrunk_idle);
 	}
 	return 0;
 }
@@ -169,7 +173,7 @@ static int sizes_show(struct seq_file *m, void *v)
 
 	seq_puts(m, "min_bytes max_bytes count\n");
 	for (b = 0; b < SA_SIZE_BUCKETS; b++) {
-		u64 lo = b ? (4ULL << b) + 1 : 1, n = SA_CPU_SUM(sizes[b]);
+		u64 lo = b ? (4ULL << b) + 1 : 1, n = sa_size_count(b);
 
 		if (b == SA_SIZE_BUCKETS - 1)
 			seq_printf(m, "%llu max %llu\n", lo, n);

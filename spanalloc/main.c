@@ -42,9 +42,17 @@ MODULE_PARM_DESC(report_bad_frees,
 		 "WARN (once per kind) on refused frees and refused requests (zone modifiers); they are always counted (default Y)");
 EXPORT_SYMBOL_IF_KUNIT(sa_report_bad_frees);
 
-static inline void count_size(size_t size)
+/*
+ * The size histogram, for requests no size class counts: tiny and large
+ * ones, and debug mode's (whose class may lie in another bucket than the
+ * request: @cls, taken back off the class's derived count). Requests a
+ * class serves outside debug mode count nothing here (sa_size_count()).
+ */
+static inline void count_size(size_t size, unsigned int cls)
 {
 	this_cpu_inc(sa_cpus->stats.sizes[sa_size_bucket(size)]);
+	if (cls)
+		this_cpu_inc(sa_cpus->stats.sizes_adj[sa_size_bucket(sa_classes[cls].size)]);
 }
 
 /*
@@ -163,7 +171,10 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 			small_handout(p, cls, size, gfp);
 	}
 	if (likely(p)) {
-		count_size(size);
+		if (unlikely(!cls))
+			count_size(size, 0);
+		else if (static_branch_unlikely(&sa_debug_key))
+			count_size(size, cls);
 		sa_sites_alloc(p, size, given, caller, gfp);
 		trace_alloc(caller, p, size, given, gfp);
 	}
@@ -285,7 +296,7 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 		return NULL;
 	p = sa_tiny_alloc(size, gfp);
 	if (likely(p)) {
-		count_size(size);
+		count_size(size, 0);
 		if (want_init_on_alloc(gfp))
 			memset(p, 0, size);
 		sa_sites_alloc(p, size, size, _RET_IP_, gfp);
@@ -505,7 +516,6 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		spanalloc_free_bulk(got, ptrs);
 		return 0;
 	}
-	this_cpu_add(sa_cpus->stats.sizes[sa_size_bucket(size)], nr);
 	return nr;
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_bulk);
@@ -585,7 +595,7 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	ms->mallocs = ms->tiny_allocs + ms->large_allocs;
 	ms->frees = SA_CPU_SUM(tiny_frees) + SA_CPU_SUM(large_frees);
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		u64 mallocs = SA_CPU_SUM(cls_mallocs[cls]), frees = SA_CPU_SUM(cls_frees[cls]);
+		u64 mallocs = sa_cls_mallocs(cls), frees = SA_CPU_SUM(cls_frees[cls]);
 
 		ms->heap_alloc += (mallocs - frees) * sa_class_size(cls);
 		if (cls == SA_CLASS_TINY)
@@ -761,7 +771,7 @@ void sa_api_report_leaks(void)
 	pr_warn("unloading with %llu live objects (%llu bytes) not freed by their owners\n",
 		ms.live_objects, ms.heap_alloc);
 	for (cls = 1; cls < SA_NR_CLASSES && shown < 8; cls++) {
-		u64 live = SA_CPU_SUM(cls_mallocs[cls]) - SA_CPU_SUM(cls_frees[cls]);
+		u64 live = sa_cls_mallocs(cls) - SA_CPU_SUM(cls_frees[cls]);
 
 		if (!live)
 			continue;
