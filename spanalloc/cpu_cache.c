@@ -38,6 +38,7 @@
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include <linux/sched/clock.h>
 #include "internal.h"
 #include "page_heap.h"
 #include "transfer.h"
@@ -482,15 +483,23 @@ void sa_cache_flush(int cpu, enum sa_flush_by by)
 	unsigned long flags = 0;
 	struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 	unsigned int cls, n;
+	u64 t0, dt;
 
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		if (!sa_ct_count(READ_ONCE(c->cc[cls].ct)) && !READ_ONCE(c->cc[cls].cap))
 			continue;
-		if (local)
+		if (local) {
 			sa_cc_lock(flags);
+			t0 = local_clock();
+		}
 		n = cc_take_all(c, cls, objs);
-		if (local)
+		if (local) {
+			/* The drain's interrupts-off stretch: one stack. */
+			dt = local_clock() - t0;
+			if (dt > c->stats.drain_irqoff_max_ns)
+				c->stats.drain_irqoff_max_ns = dt;
 			sa_cc_unlock(flags);
+		}
 		if (n) {
 			trace_flush(cpu, cls, sa_class_size(cls), n);
 			sa_transfer_return(cls, objs, n);
@@ -514,6 +523,66 @@ static void drain_work_fn(struct work_struct *work)
 	sa_cache_flush(smp_processor_id(), SA_FLUSH_ON_CPU);
 	migrate_enable();
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * sa_cache_flush_one_irqoff() - KUnit only: flush this CPU's cache in one
+ * interrupts-off stretch, the way a drain by IPI did before drains moved
+ * to per-CPU work items, and time it
+ * @out: room for every object the cache can hold
+ * @n: set to the objects taken (returned to the transfer caches after)
+ *
+ * Context: migration off, process context.
+ * Return: nanoseconds with interrupts off.
+ */
+u64 sa_cache_flush_one_irqoff(void **out, unsigned int *n)
+{
+	unsigned int cls, cnt[SA_NR_CACHED], at = 0;
+	struct sa_cpu *c;
+	unsigned long flags;
+	u64 t0, dt;
+
+	sa_cc_lock(flags);
+	t0 = local_clock();
+	c = this_cpu_ptr(sa_cpus);
+	for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		cnt[cls] = cc_take_all(c, cls, out + at);
+		at += cnt[cls];
+	}
+	dt = local_clock() - t0;
+	sa_cc_unlock(flags);
+	*n = at;
+	for (cls = 1, at = 0; cls < SA_NR_CACHED; at += cnt[cls], cls++)
+		if (cnt[cls])
+			sa_transfer_return(cls, out + at, cnt[cls]);
+	return dt;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_flush_one_irqoff);
+#endif
+
+/**
+ * sa_drain_irqoff_max_ns() - the longest interrupts-off stretch of a drain
+ * @reset: start again from 0 afterwards (KUnit)
+ *
+ * A drain (sa_cache_flush() on each CPU) keeps interrupts off while it
+ * empties one stack; each CPU keeps its longest such stretch.
+ * Context: any; racy unless quiet.
+ * Return: the longest over the possible CPUs, in nanoseconds.
+ */
+u64 sa_drain_irqoff_max_ns(bool reset)
+{
+	u64 max = 0, v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		v = READ_ONCE(per_cpu_ptr(sa_cpus, cpu)->stats.drain_irqoff_max_ns);
+		max = max(max, v);
+		if (reset)
+			WRITE_ONCE(per_cpu_ptr(sa_cpus, cpu)->stats.drain_irqoff_max_ns, 0);
+	}
+	return max;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_drain_irqoff_max_ns);
 
 /* sa_cache_drain_all(), the drain mutex held. */
 static void drain_all_locked(void (*first)(int cpu, enum sa_flush_by by),

@@ -110,6 +110,8 @@ static inline unsigned int sa_size_bucket(size_t size)
  * @grows: times a class's capacity was raised after a miss
  * @steals: times a class gave up capacity another class needed
  * @shrunk_idle: times an idle class gave up its unused capacity
+ * @drain_irqoff_max_ns: the longest a drain kept interrupts off on this
+ *	CPU (one stack emptied; see sa_drain_irqoff_max_ns())
  * @cls_bal: per class, kept by the slow paths only: + each object they
  *	put on the stack or hand out, - each they take off the stack or take
  *	back (see sa_cpu_cls_mallocs(): allocations are derived from it)
@@ -135,7 +137,7 @@ struct sa_cpu_stats {
 	u64 bad_frees, refused_allocs, corruptions, shrinks;
 	u64 passthrough_frees, rcu_frees, rcu_batches, rcu_fallbacks;
 	u64 refills, flushes, bulk_fetched, evictions;
-	u64 grows, steals, shrunk_idle;
+	u64 grows, steals, shrunk_idle, drain_irqoff_max_ns;
 	s64 cls_bal[SA_NR_CACHED];
 	u64 cls_frees[SA_NR_CACHED];
 	u64 cls_req[SA_NR_CACHED];
@@ -246,6 +248,10 @@ unsigned int sa_cache_max_cap(unsigned int cls);
 u64 sa_cpu_cls_mallocs(int cpu, unsigned int cls);
 u64 sa_cls_mallocs(unsigned int cls);
 u64 sa_size_count(unsigned int bucket);
+u64 sa_drain_irqoff_max_ns(bool reset);
+#if IS_ENABLED(CONFIG_KUNIT)
+u64 sa_cache_flush_one_irqoff(void **out, unsigned int *n);
+#endif
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_destroy(void);
 const struct sa_cpu_stats *sa_read_cpu_stats(int cpu, u64 *cached_objs, u64 *cached_bytes);

@@ -78,6 +78,7 @@ static int memstats_show(struct seq_file *m, void *v)
 #undef SHOW
 	seq_printf(m, "%-20s %llu\n", "central_lock_count", central_locks);
 	seq_printf(m, "%-20s %llu\n", "heap_lock_count", hs.lock_count);
+	seq_printf(m, "%-20s %llu\n", "drain_irqoff_max_ns", sa_drain_irqoff_max_ns(false));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(memstats);
