@@ -12,7 +12,7 @@
 #                        sizes in the all-CPU group: a few seconds of guest time
 #   BENCH_SMP="1 2 4"    vCPU counts          BENCH_IOA="1 0"  init_on_alloc values
 #   BENCH_ROUNDS=11      timed rounds per row (median)
-#   BENCH_GROUPS="memory single allcpu remote prodcons bulk large probe"
+#   BENCH_GROUPS="memory memsmall single allcpu remote prodcons bulk large probe"
 #   BENCH_HIST=FILE      histogram for the memory group (default
 #                        ../shared/data/kmalloc-boot-6.12.hist; lines
 #                        "bytes_req bytes_alloc count", # comments)
@@ -36,7 +36,7 @@ if [[ -n "$quick" ]]; then
 else
 	smps="${BENCH_SMP:-1 2 4}" ioas="${BENCH_IOA:-1 0}" rounds="${BENCH_ROUNDS:-11}" qopt="quick=0"
 fi
-groups="${BENCH_GROUPS:-memory single allcpu remote prodcons bulk large probe}"
+groups="${BENCH_GROUPS:-memory memsmall single allcpu remote prodcons bulk large probe}"
 hist="${BENCH_HIST:-$SA_ROOT/../shared/data/kmalloc-boot-6.12.hist}"
 kernel="${BENCH_KERNEL:-stock}"
 arch="${BENCH_ARCH:-x86_64}"

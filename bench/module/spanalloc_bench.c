@@ -17,6 +17,8 @@
  *             footprints: SLUB = change of the Slab line of /proc/meminfo
  *             (NR_SLAB_*; on 6.12 this already includes kmalloc's large
  *             pages), spanalloc = heap_inuse + metadata_bytes.
+ *   memsmall  the same histogram with few objects per class (each line's
+ *             count / 8, and one object per line), same footprints.
  *   single    one CPU: N allocs then N frees ("batch") and alloc/free pairs
  *             ("pair"), for every size in the size list.
  *   allcpu    the same two on every online CPU at once (kthreads bound per
@@ -94,6 +96,7 @@ static const unsigned int sizes_all[] = {
 
 static const unsigned int sizes_quick[] = { 8, 64, 256, 1024, 4096, 16384 };
 static const unsigned int sizes_xcpu[] = { 64, 1024 };
+static const unsigned int sizes_remote[] = { 16, 64, 256, 1024, 4096 };
 static const unsigned int sizes_bulk[] = { 64, 256, 1024 };
 static const unsigned int nr_bulk[] = { 16, 128 };
 static const unsigned int sizes_large[] = { 40 << 10, 68 << 10, 256 << 10, 1 << 20 };
@@ -889,6 +892,8 @@ static int group_xcpu(int wl)
 		     wl == WL_REMOTE ? "remote" : "prodcons");
 		return 0;
 	}
+	if (wl == WL_REMOTE && !quick)
+		return mc_rows("remote", wl, sizes_remote, ARRAY_SIZE(sizes_remote), nr_online);
 	return mc_rows(wl == WL_REMOTE ? "remote" : "prodcons", wl, sizes_xcpu,
 		       ARRAY_SIZE(sizes_xcpu), nr_online);
 }
@@ -1001,6 +1006,81 @@ static int group_memory(void *unused)
 			jemit();
 		}
 	}
+	return 0;
+}
+
+/*
+ * memsmall: the same histogram with few objects per class, as small real
+ * workloads have (a few thousand objects): each line's count divided by
+ * @div, rounded up (div 0: one object per line). The per-class fixed costs
+ * (a span per class, refill batches, objects parked in CPU and transfer
+ * caches, metadata) weigh here, not the rounding. Three rounds of SLUB
+ * then spanalloc, A B A B; each figure is measured as the memory group
+ * does: SLUB = change of the Slab: line, spanalloc = heap_inuse +
+ * metadata_bytes after a drain beforehand. The JSON also gives SLUB's
+ * ksize() sum of the same objects.
+ */
+static unsigned long small_count(unsigned long count, unsigned int div)
+{
+	return div ? DIV_ROUND_UP(count, div) : 1;
+}
+
+static void memsmall_row(unsigned int div)
+{
+	u64 sa[3], sl[3], sa_heap[3], ks = 0, req = 0, s0, s1;
+	struct spanalloc_memstats m0, m1;
+	unsigned long i, j, o, n = 0, fails = 0;
+	unsigned int r;
+
+	for (r = 0; r < 3; r++) {
+		vmstat_sync();
+		s0 = slab_bytes();
+		for (i = 0, o = 0; i < ARRAY_SIZE(bench_hist); i++)
+			for (j = 0; j < small_count(bench_hist[i].count, div); j++, o++) {
+				mem_ptrs[o] = kmalloc(bench_hist[i].req, GFP_KERNEL);
+				fails += !mem_ptrs[o];
+				if (!r && mem_ptrs[o]) {
+					ks += ksize(mem_ptrs[o]);
+					req += bench_hist[i].req;
+				}
+			}
+		n = o;
+		vmstat_sync();
+		s1 = slab_bytes();
+		sl[r] = s1 > s0 ? s1 - s0 : 0;
+		for (o = 0; o < n; o++)
+			kfree(mem_ptrs[o]);
+
+		spanalloc_drain();
+		spanalloc_read_memstats(&m0);
+		for (i = 0, o = 0; i < ARRAY_SIZE(bench_hist); i++)
+			for (j = 0; j < small_count(bench_hist[i].count, div); j++, o++) {
+				mem_ptrs[o] = spanalloc_alloc(bench_hist[i].req, GFP_KERNEL);
+				fails += !mem_ptrs[o];
+			}
+		spanalloc_read_memstats(&m1);
+		sa[r] = m1.heap_inuse + m1.metadata_bytes;
+		sa_heap[r] = m1.heap_inuse;
+		for (o = 0; o < n; o++)
+			spanalloc_free(mem_ptrs[o]);
+		spanalloc_drain();
+	}
+	jadd("{\"seq\":%u,\"group\":\"memsmall\",\"wl\":\"%s%u\",\"objects\":%lu,", seq++,
+	     div ? "div" : "line", div, n);
+	jadd("\"req_bytes\":%llu,\"slub_ksize_bytes\":%llu,", req, ks);
+	jadd("\"sa_bytes\":%llu,\"slub_bytes\":%llu,", median(sa, 3), median(sl, 3));
+	jadd("\"sa_heap_inuse\":%llu,\"sa_metadata\":%llu,", median(sa_heap, 3),
+	     median(sa, 3) - median(sa_heap, 3));
+	jadd("\"sa_rounds\":[%llu,%llu,%llu],\"slub_rounds\":[%llu,%llu,%llu],",
+	     sa[0], sa[1], sa[2], sl[0], sl[1], sl[2]);
+	jadd("\"fails\":%lu}", fails);
+	jemit();
+}
+
+static int group_memsmall(void *unused)
+{
+	memsmall_row(8);
+	memsmall_row(0);
 	return 0;
 }
 
@@ -1142,6 +1222,8 @@ static int run_group(const char *g)
 		err = on_first_cpu(group_bulk);
 	else if (!strcmp(g, "memory"))
 		err = on_first_cpu(group_memory);
+	else if (!strcmp(g, "memsmall"))
+		err = on_first_cpu(group_memsmall);
 	else if (!strcmp(g, "probe"))
 		err = on_first_cpu(group_probe);
 	else if (!strcmp(g, "allcpu"))
