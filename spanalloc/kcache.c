@@ -267,8 +267,8 @@ void spanalloc_cache_destroy(struct spanalloc_cache *c)
 	mutex_unlock(&sa_kcache_mutex);
 	live = cache_live(c);
 	if (live && c->own) {
-		pr_err("cache %s destroyed with %llu live objects of %u bytes; their memory is kept\n",
-		       c->name, live, c->size);
+		sa_report_err("cache %s destroyed with %llu live objects of %u bytes; their memory is kept\n",
+			      c->name, live, c->size);
 		sa_sites_report(c->cls, 5, live);
 		WARN_ONCE(READ_ONCE(sa_report_bad_frees),
 			  "spanalloc: cache %s destroyed with %llu live objects\n", c->name, live);
