@@ -69,7 +69,7 @@ static inline size_t sa_test_chunk_bytes(void)
  * check what a report says. One capture at a time (suites run one after
  * another); a kunit action drops the hook however the case ends.
  */
-static __maybe_unused DEFINE_SPINLOCK(sa_test_lines_lock);
+static __maybe_unused DEFINE_RAW_SPINLOCK(sa_test_lines_lock);
 static __maybe_unused char sa_test_lines[4096];
 static __maybe_unused size_t sa_test_lines_len;
 
@@ -78,7 +78,7 @@ static inline void sa_test_line(const char *line)
 	unsigned long flags;
 	size_t n = strlen(line);
 
-	spin_lock_irqsave(&sa_test_lines_lock, flags);
+	raw_spin_lock_irqsave(&sa_test_lines_lock, flags);
 	if (sa_test_lines_len + n + 2 <= sizeof(sa_test_lines)) {
 		memcpy(sa_test_lines + sa_test_lines_len, line, n);
 		sa_test_lines_len += n;
@@ -86,7 +86,7 @@ static inline void sa_test_line(const char *line)
 			sa_test_lines[sa_test_lines_len++] = '\n';
 		sa_test_lines[sa_test_lines_len] = 0;
 	}
-	spin_unlock_irqrestore(&sa_test_lines_lock, flags);
+	raw_spin_unlock_irqrestore(&sa_test_lines_lock, flags);
 }
 
 static __maybe_unused bool sa_test_capturing;
@@ -102,10 +102,10 @@ static inline void sa_test_capture(struct kunit *test)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&sa_test_lines_lock, flags);
+	raw_spin_lock_irqsave(&sa_test_lines_lock, flags);
 	sa_test_lines_len = 0;
 	sa_test_lines[0] = 0;
-	spin_unlock_irqrestore(&sa_test_lines_lock, flags);
+	raw_spin_unlock_irqrestore(&sa_test_lines_lock, flags);
 	if (!sa_test_capturing) {
 		sa_test_capturing = true;
 		sa_set_report_hook(sa_test_line);

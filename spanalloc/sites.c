@@ -19,14 +19,20 @@
  *   exact (sites_exact=1): every allocation is recorded, with weight 1.
  * A span counts its recorded objects (sa_span::sites), so a free looks in
  * the hash only when its span holds a recorded object. Figures are kept
- * in 1/65536ths of an object.
+ * in 1/65536ths of an object. A site lives as long as its code: a module
+ * notifier drops a module's sites when it unloads (and those of its init
+ * text when it goes live and that text is freed), or retires the ones
+ * with live objects (leaks), which keep their name, marked, and their
+ * figures but are found by no address (sa_sites_module_going()): the
+ * next code at that address gets sites of its own.
  *
  * Locking: the record hash's buckets are guarded by SA_REC_LOCKS raw
  * spinlocks (irq-safe; a bucket insert, unlink or walk and nothing else,
  * never an allocation or another lock), so the hooks work in every
  * context the allocator does, PREEMPT_RT included. Site counters are
- * atomics; a site is claimed with cmpxchg and never given back. The
- * parameters and the static keys change under sa_sites_mutex.
+ * atomics; a site is claimed with cmpxchg and given back only by the
+ * module notifier. The parameters, the static keys and the notifier's
+ * changes to the table are under sa_sites_mutex (process context).
  *
  * What it asks of the levels below: sa_span_of() (page_heap.c) for a
  * recorded object's span. Records come from a kmem_cache of the kernel's
@@ -64,13 +70,13 @@
 
 /*
  * A slot's ip when it holds no live site: never a return address.
- *   SA_SITE_RETIRED: its module went away with objects of it live (leaks);
- *     counted on under the name it had, found by no address.
+ *   SA_SITE_RETIRED: its code went away (module unloaded, or init text
+ *     freed) with objects of it live (leaks); counted on under the name it
+ *     had, found by no address.
  *   SA_SITE_FREED: dropped at a module's unload; claimable again.
  */
 #define SA_SITE_RETIRED		1UL
 #define SA_SITE_FREED		2UL
-#define SA_RETIRED_MARK		" (unloaded)"
 
 /**
  * struct sa_site - one call site
@@ -710,21 +716,12 @@ static void site_drop(struct sa_site *s)
 	smp_store_release(&s->ip, SA_SITE_FREED);
 }
 
-/**
- * sa_sites_module_going() - a module is going away: its sites leave the
- * table
- * @mod: the module (MODULE_STATE_GOING: its exit has run, none of its
- *	code runs again, so no record is added to its sites)
- *
- * A site in @mod's text with no live object is dropped; one with live
- * objects (leaks, or objects the module handed on) is retired: it keeps
- * its name, marked SA_RETIRED_MARK, and its figures, and its objects'
- * frees still take back from it, but no address finds it, so a module
- * loaded at the same address gets sites of its own. Retired sites whose
- * objects were all freed since are dropped too.
- * Context: process context (the module notifier).
+/*
+ * Sites of @mod leave the table: those in its init text if @init_only,
+ * else those in any of its text. A site with no live object is dropped;
+ * one with live objects is retired, @mark appended to its name.
  */
-void sa_sites_module_going(struct module *mod)
+static void sites_leave(struct module *mod, bool init_only, const char *mark)
 {
 	unsigned int i;
 
@@ -739,7 +736,8 @@ void sa_sites_module_going(struct module *mod)
 				site_drop(s);
 			continue;
 		}
-		if (ip == SA_SITE_FREED || !ip || !within_module(ip, mod))
+		if (ip == SA_SITE_FREED || !ip ||
+		    !(init_only ? within_module_init(ip, mod) : within_module(ip, mod)))
 			continue;
 		if (!live) {
 			site_drop(s);
@@ -747,10 +745,31 @@ void sa_sites_module_going(struct module *mod)
 		}
 		/* Pairs with site_name()'s acquire (set when it was claimed). */
 		if (smp_load_acquire(&s->named))
-			strlcat(s->name, SA_RETIRED_MARK, sizeof(s->name));
+			strlcat(s->name, mark, sizeof(s->name));
 		WRITE_ONCE(s->ip, SA_SITE_RETIRED);
 	}
 	mutex_unlock(&sa_sites_mutex);
+}
+
+/**
+ * sa_sites_module_going() - a module is going away: its sites leave the
+ * table
+ * @mod: the module (MODULE_STATE_GOING: its exit has run, none of its
+ *	code runs again, so no record is added to its sites)
+ *
+ * A site in @mod's text with no live object is dropped; one with live
+ * objects (leaks, or objects the module handed on) is retired: it keeps
+ * its name, marked " (unloaded)", and its figures, and its objects' frees
+ * still take back from it, but no address finds it, so a module loaded
+ * at the same address gets sites of its own. Retired sites whose objects
+ * were all freed since are dropped too. The sites of a module's init
+ * text leave the same way, marked " (init freed)", when the module goes
+ * live (its init text is freed right after).
+ * Context: process context (the module notifier).
+ */
+void sa_sites_module_going(struct module *mod)
+{
+	sites_leave(mod, false, " (unloaded)");
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_sites_module_going);
 
@@ -758,6 +777,8 @@ static int sites_module_notify(struct notifier_block *nb, unsigned long action, 
 {
 	if (action == MODULE_STATE_GOING)
 		sa_sites_module_going(data);
+	else if (action == MODULE_STATE_LIVE)
+		sites_leave(data, true, " (init freed)");
 	return NOTIFY_DONE;
 }
 
