@@ -299,30 +299,11 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
 
-/**
- * spanalloc_free() - free memory from any spanalloc allocation function
- * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
- *
- * The object goes to the freeing CPU's cache, whichever CPU allocated it.
- * A pointer spanalloc does not own, a pointer into the middle of an object,
- * a large object freed twice, a tiny object freed twice and a free of the
- * object on top of this CPU's cache (an immediate double free) are refused:
- * counted in bad_frees, reported with a WARN, and nothing is changed.
- *
- * Context: any.
+/*
+ * Every free goes through here; @caller is the client's call site
+ * (tracing, debug mode's records).
  */
-void spanalloc_free(const void *p)
-{
-	sa_free_at(p, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(spanalloc_free);
-
-/**
- * sa_free_at() - spanalloc_free() for a wrapper (slab_api.c)
- * @p: the memory
- * @caller: the client's call site (tracing, debug mode's records)
- */
-void sa_free_at(const void *p, unsigned long caller)
+static __always_inline void sa_free(const void *p, unsigned long caller)
 {
 	struct sa_span *span;
 
@@ -359,6 +340,34 @@ void sa_free_at(const void *p, unsigned long caller)
 		return;
 	}
 	large_free(span, caller);
+}
+
+/**
+ * spanalloc_free() - free memory from any spanalloc allocation function
+ * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
+ *
+ * The object goes to the freeing CPU's cache, whichever CPU allocated it.
+ * A pointer spanalloc does not own, a pointer into the middle of an object,
+ * a large object freed twice, a tiny object freed twice and a free of the
+ * object on top of this CPU's cache (an immediate double free) are refused:
+ * counted in bad_frees, reported with a WARN, and nothing is changed.
+ *
+ * Context: any.
+ */
+void spanalloc_free(const void *p)
+{
+	sa_free(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(spanalloc_free);
+
+/**
+ * sa_free_at() - spanalloc_free() for a wrapper (slab_api.c)
+ * @p: the memory
+ * @caller: the client's call site (tracing, debug mode's records)
+ */
+void sa_free_at(const void *p, unsigned long caller)
+{
+	sa_free(p, caller);
 }
 
 /**
