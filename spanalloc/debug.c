@@ -267,10 +267,13 @@ void sa_debug_on_alloc(void *p, unsigned int cls, size_t size, gfp_t gfp, unsign
 
 	if (dbg_poisons(cls)) {
 		off = first_not(p, dbg_from(cls), end, SA_POISON_FREE);
-		/* The sites are the last life's if it was freed in debug mode. */
-		if (off < end)
-			report("write after free", p, osize, off, tr,
-			       rz && *trailer(p, osize) == TRAILER_FREE, "allocated again by", ip);
+		/* The sites are the last life's, if it had one in debug mode. */
+		if (off < end) {
+			bool had = rz && *trailer(p, osize) == TRAILER_FREE;
+
+			report("write after free", p, osize, off, had ? tr : NULL, had,
+			       "allocated again by", ip);
+		}
 	}
 	if (cls < SA_CLASS_DYN0) {
 		if (want_init_on_alloc(gfp))
@@ -342,11 +345,10 @@ bool sa_debug_on_free(void *p, unsigned int cls, unsigned long ip)
 void sa_debug_double_free(void *p, unsigned int cls, unsigned long ip)
 {
 	size_t osize = dbg_size(cls);
-	bool rz = sa_debug_flags & SA_DEBUG_REDZONE;
+	bool had = (sa_debug_flags & SA_DEBUG_REDZONE) && *trailer(p, osize) == TRAILER_FREE;
 
 	sa_report_err("double free of %zu-byte object %p\n", osize, p);
-	say_sites(p, rz ? track(p, osize) : NULL, rz && *trailer(p, osize) == TRAILER_FREE,
-		  "freed again by", ip);
+	say_sites(p, had ? track(p, osize) : NULL, had, "freed again by", ip);
 }
 
 /**
