@@ -9,9 +9,12 @@
 #   make bench-realmod  fs/minix of linux-source-6.12 built with spanalloc_slab.h
 #                     against Debian's own minix.ko (SLUB), same boot, interleaved
 #                     (scripts/realmod.sh bench; bench/results/realmod-minix-stock.json).
+#   make bench-sitecost [PAIRS=200]  what allocation-site sampling costs the fast
+#                     path, sampling switched at run time within one boot, A B B A
+#                     (bench/sitecost/run.sh; SITECOST_KIB=0 is the A/A control).
 BENCH_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
-.PHONY: bench bench-plot bench-realmod
+.PHONY: bench bench-plot bench-realmod bench-sitecost
 
 bench:
 	$(BENCH_TOP)/bench/host/bench.sh
@@ -20,6 +23,10 @@ bench:
 
 bench-realmod:
 	$(BENCH_TOP)/scripts/realmod.sh --kernel stock --fs minix bench
+
+PAIRS ?= 200
+bench-sitecost:
+	$(BENCH_TOP)/bench/sitecost/run.sh $(PAIRS)
 
 bench-plot:
 	@command -v gnuplot >/dev/null 2>&1 || { \

@@ -240,6 +240,211 @@ static void clean_use_reports_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, before.bad_frees);
 }
 
+#define DMAGIC	0xdeb0c7ed
+
+struct dobj {
+	u32 magic;
+	u8 body[60];
+};
+
+static void dobj_ctor(void *p)
+{
+	struct dobj *o = p;
+
+	o->magic = DMAGIC;
+	memset(o->body, 0x77, sizeof(o->body));
+}
+
+/*
+ * Defect: objects of typed caches were not checked in debug mode. A merged
+ * cache (no constructor) gets what a kmalloc object gets: a red zone
+ * right after the object, poison on free checked on reuse, the trailer.
+ */
+static void kcache_merged_checked(struct kunit *test)
+{
+	struct spanalloc_cache *c = spanalloc_cache_create("t_dbg_merged", 100, 0, 0, NULL);
+	u64 corrupt = sa_test_stats().corruptions, bad;
+	u8 *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = spanalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p[100], SA_REDZONE);
+	memset(p, 1, 100);			/* all of it is the caller's */
+	spanalloc_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt);
+
+	migrate_disable();
+	p = spanalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	spanalloc_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, p[50], SA_POISON_FREE);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	p[50] = 0x42;				/* write after free */
+	q = spanalloc_cache_alloc(c, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 1);
+	q[101] = 0;				/* overflow */
+	spanalloc_cache_free(c, q);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 2);
+	bad = sa_test_stats().bad_frees;
+	spanalloc_cache_free(c, q);		/* double free */
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+	spanalloc_cache_destroy(c);
+}
+
+/*
+ * A cache with a constructor (a class of its own): red zone and trailer,
+ * but no poison, as SLUB: a free object keeps its constructed state.
+ * kfree() of its object is checked the same way.
+ */
+static void kcache_ctor_checked(struct kunit *test)
+{
+	struct spanalloc_cache *c = spanalloc_cache_create("t_dbg_ctor", sizeof(struct dobj), 0,
+							   0, dobj_ctor);
+	u64 corrupt = sa_test_stats().corruptions, bad;
+	struct dobj *o, *o2;
+	u8 *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	migrate_disable();
+	o = spanalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	b = (u8 *)o;
+	KUNIT_EXPECT_EQ(test, o->magic, DMAGIC);
+	KUNIT_EXPECT_EQ(test, o->body[59], 0x77);
+	KUNIT_EXPECT_EQ(test, b[sizeof(*o)], SA_REDZONE);
+	KUNIT_EXPECT_EQ(test, spanalloc_usable_size(o), sizeof(*o));
+	spanalloc_cache_free(c, o);
+	/* Not poisoned: the constructor's state stays while free. */
+	KUNIT_EXPECT_EQ(test, o->magic, DMAGIC);
+	KUNIT_EXPECT_EQ(test, o->body[30], 0x77);
+	o2 = spanalloc_cache_alloc(c, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, o2, o);
+	KUNIT_EXPECT_EQ(test, o2->magic, DMAGIC);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	b[sizeof(*o) + 2] = 0;			/* overflow */
+	spanalloc_free(o2);			/* kfree() of a cache object */
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt + 1);
+	bad = sa_test_stats().bad_frees;
+	spanalloc_cache_free(c, o2);		/* double free */
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_EQ(test, sa_test_stats().bad_frees, bad + 1);
+	spanalloc_cache_destroy(c);
+}
+
+/* SLAB_TYPESAFE_BY_RCU without a constructor: red zone, no poison (SLUB). */
+static void kcache_rcu_not_poisoned(struct kunit *test)
+{
+	struct spanalloc_cache *c = spanalloc_cache_create("t_dbg_rcu", 40, 0,
+							   SLAB_TYPESAFE_BY_RCU, NULL);
+	u64 corrupt = sa_test_stats().corruptions;
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = spanalloc_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p[40], SA_REDZONE);
+	memset(p, 0x5a, 40);
+	rcu_read_lock();
+	spanalloc_cache_free(c, p);
+	/* A reader under RCU still sees the object's bytes. */
+	KUNIT_EXPECT_EQ(test, p[0], 0x5a);
+	KUNIT_EXPECT_EQ(test, p[39], 0x5a);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, sa_test_stats().corruptions, corrupt);
+	spanalloc_cache_destroy(c);
+}
+
+#define NOT_TAIL(call) ({ typeof(call) __r = (call); barrier(); __r; })
+
+static noinline void *track_alloc(void)
+{
+	return NOT_TAIL(spanalloc_alloc(64, GFP_KERNEL));
+}
+
+static noinline void track_free(void *p)
+{
+	spanalloc_free(p);
+	barrier();
+}
+
+static noinline void *track_cache_alloc(struct spanalloc_cache *c)
+{
+	return NOT_TAIL(spanalloc_cache_alloc(c, GFP_KERNEL));
+}
+
+static noinline void track_cache_free(struct spanalloc_cache *c, void *p)
+{
+	spanalloc_cache_free(c, p);
+	barrier();
+}
+
+/*
+ * debug=4 (with red zones) records each object's allocating and freeing
+ * call sites, as slub_debug=U: a double free and a write after free name
+ * both, a small object's and a typed cache's alike.
+ */
+static void report_names_both_sites(struct kunit *test)
+{
+	struct spanalloc_cache *c;
+	u8 *p, *q;
+
+	KUNIT_ASSERT_EQ(test, sa_api_debug_set(SA_DEBUG_POISON | SA_DEBUG_TRACK), 0);
+	p = track_alloc();
+	q = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, p && q);
+	KUNIT_EXPECT_EQ_MSG(test, p[64], SA_REDZONE, "debug=4 implies red zones");
+	track_free(p);
+	spanalloc_free(q);
+	sa_test_capture(test);
+	WRITE_ONCE(sa_report_bad_frees, false);
+	spanalloc_free(p);			/* double free */
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("allocated by track_alloc", NULL),
+			      "report:\n%s", sa_test_lines);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("freed by track_free", NULL),
+			      "report:\n%s", sa_test_lines);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("report_names_both_sites", NULL),
+			      "the second free's site:\n%s", sa_test_lines);
+
+	migrate_disable();
+	p = track_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	track_free(p);
+	p[20] = 1;				/* write after free */
+	sa_test_capture(test);
+	q = spanalloc_alloc(64, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("write after free", NULL),
+			      "report:\n%s", sa_test_lines);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("allocated by track_alloc", NULL),
+			      "report:\n%s", sa_test_lines);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("freed by track_free", NULL),
+			      "report:\n%s", sa_test_lines);
+	spanalloc_free(q);
+
+	c = spanalloc_cache_create("t_dbg_track", sizeof(struct dobj), 0, 0, dobj_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = track_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p[sizeof(struct dobj)] = 0;		/* overflow */
+	sa_test_capture(test);
+	track_cache_free(c, p);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("allocated by track_cache_alloc", NULL),
+			      "report:\n%s", sa_test_lines);
+	sa_test_capture(test);
+	spanalloc_cache_free(c, p);		/* double free */
+	WRITE_ONCE(sa_report_bad_frees, true);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("freed by track_cache_free", NULL),
+			      "report:\n%s", sa_test_lines);
+	spanalloc_cache_destroy(c);
+}
+
 static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(usable_size_is_the_request),
 	KUNIT_CASE(overflow_into_red_zone),
@@ -251,6 +456,10 @@ static struct kunit_case debug_cases[] = {
 	KUNIT_CASE(no_room_for_red_zone),
 	KUNIT_CASE(power_of_two_alignment_kept),
 	KUNIT_CASE(poison_only_delayed_double_free),
+	KUNIT_CASE(kcache_merged_checked),
+	KUNIT_CASE(kcache_ctor_checked),
+	KUNIT_CASE(kcache_rcu_not_poisoned),
+	KUNIT_CASE(report_names_both_sites),
 	{}
 };
 

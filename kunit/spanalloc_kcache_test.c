@@ -201,25 +201,47 @@ static void rcu_delays_page_return(struct kunit *test)
 	}
 }
 
-/* Destroying a cache with live objects reports them and keeps their memory. */
+static noinline void *kcache_leftover_alloc(struct spanalloc_cache *c)
+{
+	void *p = spanalloc_cache_alloc(c, GFP_KERNEL);
+
+	barrier();	/* not a tail call: this function is the call site */
+	return p;
+}
+
+/*
+ * Destroying a cache with live objects reports them, with their top call
+ * site (here in exact mode: the allocating function, all three), and
+ * keeps their memory.
+ */
 static void destroy_with_leftovers(struct kunit *test)
 {
 	struct spanalloc_cache *c = spanalloc_cache_create("t_leftovers", sizeof(struct obj), 0,
 							   0, obj_ctor);
 	struct spanalloc_memstats ms;
 	struct obj *o[3], *after;
-	unsigned int cls;
+	unsigned int cls, kib;
+	bool exact;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	sa_sites_get(&exact, &kib);
+	sa_sites_set(true, kib);
 	for (i = 0; i < 3; i++) {
-		o[i] = spanalloc_cache_alloc(c, GFP_KERNEL);
+		o[i] = kcache_leftover_alloc(c);
 		KUNIT_ASSERT_NOT_NULL(test, o[i]);
 	}
 	cls = sa_span_of(o[0])->cls;
+	sa_test_capture(test);
 	WRITE_ONCE(sa_report_bad_frees, false);
 	spanalloc_cache_destroy(c);
 	WRITE_ONCE(sa_report_bad_frees, true);
+	sa_sites_set(exact, kib);
+	KUNIT_EXPECT_TRUE_MSG(test,
+			      sa_test_captured("t_leftovers destroyed with 3 live objects", NULL),
+			      "report:\n%s", sa_test_lines);
+	KUNIT_EXPECT_TRUE_MSG(test, sa_test_captured("3 objects, ", "kcache_leftover_alloc"),
+			      "report:\n%s", sa_test_lines);
 	/* The memory is still the objects': usable, and their class kept. */
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_PTR_NE(test, sa_span_of(o[i]), NULL);

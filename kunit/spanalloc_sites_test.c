@@ -327,11 +327,73 @@ static void off_records_nothing(struct kunit *test)
 		spanalloc_free(ptrs[i]);
 }
 
+static noinline void *sites_going_alloc(void)
+{
+	return NOT_TAIL(spanalloc_alloc(64, GFP_KERNEL));
+}
+
+/*
+ * Defect: sites were never dropped, so a module loaded where an unloaded
+ * one was showed under the old one's site. When a module goes, its sites
+ * with live objects (leaks) are retired: counted on, under their old
+ * name, but no longer found by address; the others are dropped. This
+ * suite plays the module that goes (its sites are the ones retired) and
+ * the one loaded at its address (the same functions allocating again).
+ */
+static void module_going_retires_sites(struct kunit *test)
+{
+	struct sa_site_counts c;
+	void *a, *b, *x;
+	int n;
+
+	sa_sites_set(true, 0);
+	a = sites_going_alloc();
+	b = sites_going_alloc();
+	KUNIT_ASSERT_TRUE(test, a && b);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, c.live_objs, 2);
+
+	sa_sites_module_going(THIS_MODULE);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ_MSG(test, n, 1, "the retired site keeps its name");
+	KUNIT_EXPECT_EQ(test, c.live_objs, 2);
+
+	/* The next module at this address gets a fresh site. */
+	x = sites_going_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ_MSG(test, n, 2, "a fresh site next to the retired one");
+	KUNIT_EXPECT_EQ(test, c.live_objs, 3);
+
+	/* The old module's leaks freed: still taken back from the retired site. */
+	spanalloc_free(a);
+	spanalloc_free(b);
+	spanalloc_free(x);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ(test, c.live_objs, 0);
+	KUNIT_EXPECT_EQ(test, c.live_bytes, 0);
+
+	/* The next unload drops both: nothing of theirs is live. */
+	sa_sites_module_going(THIS_MODULE);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	/* And a dropped site's slot is claimed afresh. */
+	x = sites_going_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	c = site_of("sites_going_alloc", &n);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, c.live_objs, 1);
+	KUNIT_EXPECT_EQ(test, c.allocs, 1);
+	spanalloc_free(x);
+}
+
 static struct kunit_case sites_cases[] = {
 	KUNIT_CASE(exact_counts),
 	KUNIT_CASE(every_entry_point),
 	KUNIT_CASE(sampled_estimate),
 	KUNIT_CASE(off_records_nothing),
+	KUNIT_CASE(module_going_retires_sites),
 	{}
 };
 

@@ -33,11 +33,12 @@ LEVELS = {
     "central": 1,
     "transfer": 2,
     "cpu_cache": 3, "sites": 3,
-    "tiny": 4, "debug": 4, "kcache": 4,
-    "main": 5,
-    "rcu_free": 6, "slab_api": 6,
-    "debugfs": 7, "reclaim": 7,
-    "module": 8,
+    "debug": 4,
+    "tiny": 5, "kcache": 5,
+    "main": 6,
+    "rcu_free": 7, "slab_api": 7,
+    "debugfs": 8, "reclaim": 8,
+    "module": 9,
 }
 SHARED = {"internal", "sizeclasses", "compat"}
 

@@ -49,6 +49,7 @@
 #include "central.h"
 #include "cpu_cache.h"
 #include "sites.h"
+#include "debug.h"
 #include "kcache.h"
 
 /**
@@ -91,12 +92,18 @@ static LIST_HEAD(sa_kcaches);
  */
 static DECLARE_BITMAP(sa_dyn_used, SA_NR_DYN);
 
-/* A new span of a cache's own class: every object constructed, once. */
+/*
+ * A new span of a cache's own class: every object constructed, once (or,
+ * in debug mode, poisoned if its cache's objects are).
+ */
 static int kcache_span_init(struct sa_span *span, gfp_t gfp)
 {
 	const struct sa_dyn_class *dc = sa_dyn_class(span->cls);
 	unsigned int i;
 
+	if (static_branch_unlikely(&sa_debug_key))
+		for (i = 0; i < span->objs; i++)
+			sa_debug_new_obj(span->base + (size_t)i * dc->ci.size, span->cls);
 	if (dc->ctor)
 		for (i = 0; i < span->objs; i++)
 			dc->ctor(span->base + (size_t)i * dc->ci.size);
@@ -141,7 +148,11 @@ static int dyn_class_get(struct spanalloc_cache *c)
 	if (i >= SA_NR_DYN)
 		return -ENOSPC;
 	dc = &sa_dyn_classes[i];
-	dc->fp_off = ALIGN(c->size, sizeof(void *));
+	/* In debug mode the red zone, call sites and trailer come first. */
+	if (static_branch_unlikely(&sa_debug_key))
+		dc->fp_off = sa_debug_fp_off(c->size);
+	else
+		dc->fp_off = ALIGN(c->size, sizeof(void *));
 	slot = ALIGN(dc->fp_off + sizeof(void *), c->align);
 	if (slot > (PAGE_SIZE << SA_MAX_SPAN_ORDER) / 2)
 		return -E2BIG;
@@ -207,7 +218,10 @@ struct spanalloc_cache *spanalloc_cache_create(const char *name, unsigned int si
 	c->ctor = ctor;
 	c->align = cache_align(size, align, flags);
 
-	merged = sa_size_class(ALIGN(size, c->align));
+	if (static_branch_unlikely(&sa_debug_key))
+		merged = sa_debug_cache_class(size, c->align);
+	else
+		merged = sa_size_class(ALIGN(size, c->align));
 	mutex_lock(&sa_kcache_mutex);
 	if (!ctor && !(flags & SLAB_TYPESAFE_BY_RCU) && merged &&
 	    sa_classes[merged].size % c->align == 0) {
@@ -267,8 +281,8 @@ void spanalloc_cache_destroy(struct spanalloc_cache *c)
 	mutex_unlock(&sa_kcache_mutex);
 	live = cache_live(c);
 	if (live && c->own) {
-		pr_err("cache %s destroyed with %llu live objects of %u bytes; their memory is kept\n",
-		       c->name, live, c->size);
+		sa_report_err("cache %s destroyed with %llu live objects of %u bytes; their memory is kept\n",
+			      c->name, live, c->size);
 		sa_sites_report(c->cls, 5, live);
 		WARN_ONCE(READ_ONCE(sa_report_bad_frees),
 			  "spanalloc: cache %s destroyed with %llu live objects\n", c->name, live);
@@ -311,13 +325,27 @@ static __always_inline bool want_zero(struct spanalloc_cache *c, gfp_t gfp)
 	return want_init_on_alloc(gfp);
 }
 
-/* Hand out @p: zero it if wanted, clear its free tag, count it. */
-static __always_inline void cache_handout(struct spanalloc_cache *c, void *p, gfp_t gfp)
+/*
+ * Hand out @p to the client at @ip: check it (debug mode), zero it if
+ * wanted, clear its free tag, count it.
+ */
+static __always_inline void cache_handout(struct spanalloc_cache *c, void *p, gfp_t gfp,
+					  unsigned long ip)
 {
-	if (want_zero(c, gfp))
-		memset(p, 0, c->size);
-	if (c->own || !want_zero(c, gfp))
-		*sa_free_word(p, c->cls) = 0;
+	if (static_branch_unlikely(&sa_debug_key)) {
+		/* A size class's object is zeroed and untagged by debug.c. */
+		sa_debug_on_alloc(p, c->cls, c->size, gfp, ip);
+		if (c->own) {
+			if (want_zero(c, gfp))
+				memset(p, 0, c->size);
+			*sa_free_word(p, c->cls) = 0;
+		}
+	} else {
+		if (want_zero(c, gfp))
+			memset(p, 0, c->size);
+		if (c->own || !want_zero(c, gfp))
+			*sa_free_word(p, c->cls) = 0;
+	}
 	this_cpu_inc(c->pcpu->allocs);
 }
 
@@ -344,7 +372,7 @@ static __always_inline void *cache_alloc(struct spanalloc_cache *c, gfp_t gfp, u
 		return NULL;
 	p = sa_cache_alloc(c->cls, c->size, gfp);
 	if (likely(p)) {
-		cache_handout(c, p, gfp);
+		cache_handout(c, p, gfp, ip);
 		sa_sites_alloc(p, c->size, c->size, ip, gfp);
 	}
 	return p;
@@ -382,10 +410,12 @@ EXPORT_SYMBOL_GPL(spanalloc_cache_alloc_node);
 
 /*
  * Take back an object of @c (or, with @c NULL, of the own class its span
- * says): refused (false) if it is not the start of a live object of the
- * class. Wipes it under init_on_free unless the cache keeps its bytes.
+ * says) from the client at @ip: refused (false) if it is not the start of
+ * a live object of the class. Checks it (debug mode), and wipes it under
+ * init_on_free unless the cache keeps its bytes.
  */
-static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void *p)
+static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void *p,
+			   unsigned long ip)
 {
 	const struct sa_class *ci = sa_class_info(span->cls);
 
@@ -395,9 +425,14 @@ static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void
 	}
 	if (unlikely(sa_obj_is_free(span, ci, p))) {
 		sa_bad_free("double free of %p (cache %s)\n", p, c ? c->name : "?");
+		if (static_branch_unlikely(&sa_debug_key))
+			sa_debug_double_free(p, span->cls, ip);
 		return false;
 	}
-	if (want_init_on_free()) {
+	if (static_branch_unlikely(&sa_debug_key)) {
+		if (!sa_debug_on_free(p, span->cls, ip))
+			return false;
+	} else if (want_init_on_free()) {
 		if (span->cls < SA_CLASS_DYN0)
 			memset(p, 0, ci->size);
 		else if (!sa_dyn_class(span->cls)->ctor && !sa_dyn_class(span->cls)->rcu)
@@ -406,6 +441,24 @@ static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void
 	sa_sites_free(span, p);
 	*sa_free_word(p, span->cls) = sa_free_tag(p);
 	return true;
+}
+
+/* Free @p of @c for the client at @ip. */
+static __always_inline void cache_free(struct spanalloc_cache *c, void *p, unsigned long ip)
+{
+	struct sa_span *span;
+
+	if (unlikely(!p))
+		return;
+	span = sa_span_of(p);
+	if (unlikely(!span || span->kind != SA_SPAN_SMALL || span->cls != c->cls)) {
+		sa_bad_free("free of %p: not an object of cache %s\n", p, c->name);
+		return;
+	}
+	if (likely(cache_takeback(c, span, p, ip))) {
+		this_cpu_inc(c->pcpu->frees);
+		sa_cache_free(span->cls, p);
+	}
 }
 
 /**
@@ -419,19 +472,7 @@ static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void
  */
 void spanalloc_cache_free(struct spanalloc_cache *c, void *p)
 {
-	struct sa_span *span;
-
-	if (unlikely(!p))
-		return;
-	span = sa_span_of(p);
-	if (unlikely(!span || span->kind != SA_SPAN_SMALL || span->cls != c->cls)) {
-		sa_bad_free("free of %p: not an object of cache %s\n", p, c->name);
-		return;
-	}
-	if (likely(cache_takeback(c, span, p))) {
-		this_cpu_inc(c->pcpu->frees);
-		sa_cache_free(span->cls, p);
-	}
+	cache_free(c, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_free);
 
@@ -439,15 +480,16 @@ EXPORT_SYMBOL_GPL(spanalloc_cache_free);
  * sa_kcache_free_own() - spanalloc_free() of an object of a cache's own class
  * @span: its span (a dynamic class)
  * @p: the object
+ * @ip: the client's call site
  *
  * Counted for the cache that owns the class (kfree() of a kmem_cache
  * object is allowed, as with SLUB). Context: any.
  */
-void sa_kcache_free_own(struct sa_span *span, void *p)
+void sa_kcache_free_own(struct sa_span *span, void *p, unsigned long ip)
 {
 	struct spanalloc_cache *c = READ_ONCE(sa_dyn_class(span->cls)->owner);
 
-	if (likely(cache_takeback(c, span, p))) {
+	if (likely(cache_takeback(c, span, p, ip))) {
 		if (c)
 			this_cpu_inc(c->pcpu->frees);
 		sa_cache_free(span->cls, p);
@@ -467,6 +509,8 @@ size_t sa_kcache_usable(struct sa_span *span, const void *p)
 
 	if (!sa_span_obj_handed(span, ci, p) || sa_obj_is_free(span, ci, p))
 		return 0;
+	if (static_branch_unlikely(&sa_debug_key))
+		return sa_debug_usable(p, span->cls);
 	return sa_dyn_class(span->cls)->fp_off;
 }
 
@@ -490,7 +534,7 @@ int spanalloc_cache_alloc_bulk(struct spanalloc_cache *c, gfp_t gfp, size_t nr, 
 	might_alloc(gfp);
 	got = sa_cache_alloc_bulk(c->cls, c->size, ptrs, nr, gfp);
 	for (i = 0; i < got; i++) {
-		cache_handout(c, ptrs[i], gfp);
+		cache_handout(c, ptrs[i], gfp, _RET_IP_);
 		sa_sites_alloc(ptrs[i], c->size, c->size, _RET_IP_, gfp);
 	}
 	if (got < nr) {
@@ -514,7 +558,7 @@ void spanalloc_cache_free_bulk(struct spanalloc_cache *c, size_t nr, void **ptrs
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		spanalloc_cache_free(c, ptrs[i]);
+		cache_free(c, ptrs[i], _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_free_bulk);
 
@@ -555,6 +599,23 @@ void sa_kcache_show(struct seq_file *m)
 			seq_puts(m, "shared\n");
 	}
 	mutex_unlock(&sa_kcache_mutex);
+}
+
+/**
+ * sa_kcache_count() - typed caches that exist now
+ *
+ * Return: their number (sa_api_debug_set() needs none).
+ */
+unsigned int sa_kcache_count(void)
+{
+	struct spanalloc_cache *c;
+	unsigned int n = 0;
+
+	mutex_lock(&sa_kcache_mutex);
+	list_for_each_entry(c, &sa_kcaches, link)
+		n++;
+	mutex_unlock(&sa_kcache_mutex);
+	return n;
 }
 
 /* At unload: caches clients never destroyed. */

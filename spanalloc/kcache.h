@@ -14,7 +14,8 @@
 #include "internal.h"
 
 struct seq_file;
-void sa_kcache_free_own(struct sa_span *span, void *p);
+void sa_kcache_free_own(struct sa_span *span, void *p, unsigned long ip);
+unsigned int sa_kcache_count(void);
 size_t sa_kcache_usable(struct sa_span *span, const void *p);
 void sa_kcache_show(struct seq_file *m);
 void sa_kcache_exit(void);

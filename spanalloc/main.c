@@ -78,7 +78,7 @@ static __always_inline bool small_obj_start(struct sa_span *span, const void *p)
 	return sa_span_obj_handed(span, &sa_classes[span->cls], p);
 }
 
-static void *large_alloc(size_t size, gfp_t gfp, int node)
+static void *large_alloc(size_t size, gfp_t gfp, int node, unsigned long caller)
 {
 	size_t room = size, bytes;
 	struct sa_span *span;
@@ -96,7 +96,7 @@ static void *large_alloc(size_t size, gfp_t gfp, int node)
 	if (want_init_on_alloc(gfp))
 		memset(span->base, 0, bytes);
 	if (static_branch_unlikely(&sa_debug_key))
-		sa_debug_on_large_alloc(span->base, size, bytes);
+		sa_debug_on_large_alloc(span->base, size, bytes, caller);
 	this_cpu_inc(sa_cpus->stats.large_allocs);
 	this_cpu_add(sa_cpus->stats.large_bytes, bytes);
 	return span->base;
@@ -106,10 +106,11 @@ static void *large_alloc(size_t size, gfp_t gfp, int node)
  * A small object on its way to the caller: the debug checks, zeroing, or
  * at least its free tag (the first word) cleared.
  */
-static __always_inline void small_handout(void *p, unsigned int cls, size_t size, gfp_t gfp)
+static __always_inline void small_handout(void *p, unsigned int cls, size_t size,
+					  gfp_t gfp, unsigned long caller)
 {
 	if (static_branch_unlikely(&sa_debug_key))
-		sa_debug_on_alloc(p, cls, size, gfp);
+		sa_debug_on_alloc(p, cls, size, gfp, caller);
 	else if (want_init_on_alloc(gfp))
 		memset(p, 0, sa_classes[cls].size);
 	else
@@ -117,19 +118,22 @@ static __always_inline void small_handout(void *p, unsigned int cls, size_t size
 }
 
 /*
- * A small object on its way back: refused (false) if it is free already,
- * else checked (debug), wiped (init_on_free) and tagged free.
+ * A small object on its way back from the client at @caller: refused
+ * (false) if it is free already, else checked (debug), wiped
+ * (init_on_free) and tagged free.
  */
-static __always_inline bool small_takeback(struct sa_span *span, void *p)
+static __always_inline bool small_takeback(struct sa_span *span, void *p, unsigned long caller)
 {
 	const struct sa_class *ci = &sa_classes[span->cls];
 
 	if (unlikely(sa_obj_is_free(span, ci, p))) {
 		sa_bad_free("double free of %p (%u-byte class)\n", p, ci->size);
+		if (static_branch_unlikely(&sa_debug_key))
+			sa_debug_double_free(p, span->cls, caller);
 		return false;
 	}
 	if (static_branch_unlikely(&sa_debug_key)) {
-		if (!sa_debug_on_free(p, span->cls))
+		if (!sa_debug_on_free(p, span->cls, caller))
 			return false;
 	} else if (want_init_on_free()) {
 		memset(p, 0, ci->size);
@@ -162,13 +166,13 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 	else if (likely(size <= SPANALLOC_MAX_SMALL_SIZE))
 		cls = sa_size_class(size);
 	if (unlikely(!cls)) {
-		p = large_alloc(size, gfp, node);
+		p = large_alloc(size, gfp, node, caller);
 		given = p ? spanalloc_usable_size(p) : 0;
 	} else {
 		given = sa_classes[cls].size;
 		p = sa_cache_alloc(cls, size, gfp);
 		if (likely(p))
-			small_handout(p, cls, size, gfp);
+			small_handout(p, cls, size, gfp, caller);
 	}
 	if (likely(p)) {
 		if (unlikely(!cls))
@@ -181,12 +185,12 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 	return p;
 }
 
-static void large_free(struct sa_span *span)
+static void large_free(struct sa_span *span, unsigned long caller)
 {
 	size_t bytes = (size_t)span->npages << PAGE_SHIFT;
 
 	if (static_branch_unlikely(&sa_debug_key))
-		sa_debug_on_large_free(span->base, span->bytes_req, bytes);
+		sa_debug_on_large_free(span->base, span->bytes_req, bytes, caller);
 	sa_sites_free(span, span->base);
 	if (want_init_on_free())
 		memset(span->base, 0, bytes);
@@ -306,6 +310,49 @@ void *spanalloc_alloc_tiny(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
 
+/*
+ * Every free goes through here; @caller is the client's call site
+ * (tracing, debug mode's records).
+ */
+static __always_inline void sa_free(const void *p, unsigned long caller)
+{
+	struct sa_span *span;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	trace_free(caller, p);
+	span = sa_span_of(p);
+	if (unlikely(!span)) {
+		sa_bad_free("free of %p: not spanalloc memory, or already freed\n", p);
+		return;
+	}
+	if (likely(span->kind == SA_SPAN_SMALL)) {
+		unsigned int cls = span->cls;
+
+		if (cls == SA_CLASS_TINY) {
+			sa_tiny_free(span, p);
+			return;
+		}
+		if (cls >= SA_CLASS_DYN0) {
+			sa_kcache_free_own(span, (void *)p, caller);
+			return;
+		}
+		if (unlikely(!small_obj_start(span, p))) {
+			sa_bad_free("free of %p: inside a %u-byte object\n",
+				    p, sa_classes[cls].size);
+			return;
+		}
+		if (likely(small_takeback(span, (void *)p, caller)))
+			sa_cache_free(cls, (void *)p);
+		return;
+	}
+	if (unlikely(p != span->base)) {
+		sa_bad_free("free of %p: inside a %u-page object\n", p, span->npages);
+		return;
+	}
+	large_free(span, caller);
+}
+
 /**
  * spanalloc_free() - free memory from any spanalloc allocation function
  * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
@@ -320,43 +367,19 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
  */
 void spanalloc_free(const void *p)
 {
-	struct sa_span *span;
-
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	trace_free(_RET_IP_, p);
-	span = sa_span_of(p);
-	if (unlikely(!span)) {
-		sa_bad_free("free of %p: not spanalloc memory, or already freed\n", p);
-		return;
-	}
-	if (likely(span->kind == SA_SPAN_SMALL)) {
-		unsigned int cls = span->cls;
-
-		if (cls == SA_CLASS_TINY) {
-			sa_tiny_free(span, p);
-			return;
-		}
-		if (cls >= SA_CLASS_DYN0) {
-			sa_kcache_free_own(span, (void *)p);
-			return;
-		}
-		if (unlikely(!small_obj_start(span, p))) {
-			sa_bad_free("free of %p: inside a %u-byte object\n",
-				    p, sa_classes[cls].size);
-			return;
-		}
-		if (likely(small_takeback(span, (void *)p)))
-			sa_cache_free(cls, (void *)p);
-		return;
-	}
-	if (unlikely(p != span->base)) {
-		sa_bad_free("free of %p: inside a %u-page object\n", p, span->npages);
-		return;
-	}
-	large_free(span);
+	sa_free(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_free);
+
+/**
+ * sa_free_at() - spanalloc_free() for a wrapper (slab_api.c)
+ * @p: the memory
+ * @caller: the client's call site (tracing, debug mode's records)
+ */
+void sa_free_at(const void *p, unsigned long caller)
+{
+	sa_free(p, caller);
+}
 
 /**
  * spanalloc_usable_size() - bytes of an object one may use, like ksize()
@@ -440,7 +463,7 @@ void *sa_realloc_at(const void *p, size_t new_size, gfp_t gfp, unsigned long cal
 	if (unlikely(gfp_refused(gfp)))
 		return NULL;
 	if (!new_size) {
-		spanalloc_free(p);
+		sa_free_at(p, caller);
 		return ZERO_SIZE_PTR;
 	}
 	ks = spanalloc_usable_size(p);
@@ -457,7 +480,7 @@ void *sa_realloc_at(const void *p, size_t new_size, gfp_t gfp, unsigned long cal
 	if (!ret)
 		return NULL;
 	memcpy(ret, p, ks);
-	spanalloc_free(p);
+	sa_free_at(p, caller);
 	return ret;
 }
 
@@ -509,7 +532,7 @@ int spanalloc_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	cls = sa_size_class(size);
 	got = sa_cache_alloc_bulk(cls, size, ptrs, nr, gfp);
 	for (i = 0; i < got; i++) {
-		small_handout(ptrs[i], cls, size, gfp);
+		small_handout(ptrs[i], cls, size, gfp, _RET_IP_);
 		sa_sites_alloc(ptrs[i], size, sa_classes[cls].size, _RET_IP_, gfp);
 	}
 	if (unlikely(got < nr)) {
@@ -537,7 +560,7 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 
 	if (static_branch_unlikely(&sa_debug_key) || trace_free_enabled()) {
 		for (; i < nr; i++)
-			spanalloc_free(ptrs[i]);
+			sa_free_at(ptrs[i], _RET_IP_);
 		return;
 	}
 	while (i < nr) {
@@ -559,7 +582,7 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 			if (!s || s->kind != SA_SPAN_SMALL || s->cls != cls ||
 			    !small_obj_start(s, ptrs[j]))
 				break;
-			if (small_takeback(s, ptrs[j]))
+			if (small_takeback(s, ptrs[j], _RET_IP_))
 				ptrs[i + n++] = ptrs[j];
 		}
 		if (n)
@@ -665,15 +688,18 @@ EXPORT_SYMBOL_IF_KUNIT(sa_api_flush);
  * @flags: SA_DEBUG_* flags
  *
  * The red zone changes object layout, so it can only change when no object
- * is live and every cache is drained (the KUnit debug suite uses this; the
- * module parameter sets it at load).
+ * is live, every cache is drained and no typed cache exists (their classes
+ * were chosen for the layout) (the KUnit debug suite uses this; the module
+ * parameter sets it at load).
  * Context: process context.
- * Return: 0, or -EBUSY if objects are live.
+ * Return: 0, or -EBUSY if objects or typed caches are live.
  */
 int sa_api_debug_set(unsigned int flags)
 {
 	struct spanalloc_memstats ms;
 
+	if (sa_kcache_count())
+		return -EBUSY;
 	spanalloc_drain();
 	spanalloc_read_memstats(&ms);
 	if (ms.live_objects)
@@ -809,7 +835,7 @@ int sa_api_init(void)
  */
 void sa_api_free_large(struct sa_span *span)
 {
-	large_free(span);
+	large_free(span, 0);
 }
 
 /**

@@ -5,8 +5,8 @@
  *
  * Provides: sa_api_flush() (every CPU's tiny block and cache, then empty
  * spans: the one drain sequence), sa_api_debug_set(), sa_object_start(),
- * sa_alloc_at() and sa_realloc_at() (the API with the client's call site
- * passed down by a wrapper).
+ * sa_alloc_at(), sa_realloc_at() and sa_free_at() (the API with the
+ * client's call site passed down by a wrapper).
  * Requires: every level below. Locks: none of its own.
  */
 #ifndef _SPANALLOC_MAIN_H
@@ -23,5 +23,6 @@ int sa_api_debug_set(unsigned int flags);
 void *sa_object_start(const void *p);
 void *sa_alloc_at(size_t size, gfp_t gfp, int node, unsigned long caller);
 void *sa_realloc_at(const void *p, size_t new_size, gfp_t gfp, unsigned long caller);
+void sa_free_at(const void *p, unsigned long caller);
 
 #endif /* _SPANALLOC_MAIN_H */

@@ -10,8 +10,9 @@
  *                                scavenger
  *   rcu_free.c, slab_api.c       built on the API
  *   main.c                       the API; the drain order
- *   tiny.c, debug.c, kcache.c    objects: tiny blocks, debug checks, typed
- *                                caches
+ *   tiny.c, kcache.c             objects: tiny blocks, typed caches
+ *   debug.c                      debug checks of objects (kmalloc's and
+ *                                typed caches')
  *   cpu_cache.c, sites.c         per-CPU stacks; allocation sites and
  *                                kmemleak registration
  *   transfer.c                   per-class arrays of batches between CPUs

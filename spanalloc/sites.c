@@ -19,14 +19,20 @@
  *   exact (sites_exact=1): every allocation is recorded, with weight 1.
  * A span counts its recorded objects (sa_span::sites), so a free looks in
  * the hash only when its span holds a recorded object. Figures are kept
- * in 1/65536ths of an object.
+ * in 1/65536ths of an object. A site lives as long as its code: a module
+ * notifier drops a module's sites when it unloads (and those of its init
+ * text when it goes live and that text is freed), or retires the ones
+ * with live objects (leaks), which keep their name, marked, and their
+ * figures but are found by no address (sa_sites_module_going()): the
+ * next code at that address gets sites of its own.
  *
  * Locking: the record hash's buckets are guarded by SA_REC_LOCKS raw
  * spinlocks (irq-safe; a bucket insert, unlink or walk and nothing else,
  * never an allocation or another lock), so the hooks work in every
  * context the allocator does, PREEMPT_RT included. Site counters are
- * atomics; a site is claimed with cmpxchg and never given back. The
- * parameters and the static keys change under sa_sites_mutex.
+ * atomics; a site is claimed with cmpxchg and given back only by the
+ * module notifier. The parameters, the static keys and the notifier's
+ * changes to the table are under sa_sites_mutex (process context).
  *
  * What it asks of the levels below: sa_span_of() (page_heap.c) for a
  * recorded object's span. Records come from a kmem_cache of the kernel's
@@ -60,6 +66,17 @@
 #define SA_WEIGHT_SHIFT		16
 #define SA_WEIGHT_ONE		BIT_ULL(SA_WEIGHT_SHIFT)
 #define SA_SAMPLE_KIB_MAX	BIT(20)
+#define SA_REPORT_LINE		192
+
+/*
+ * A slot's ip when it holds no live site: never a return address.
+ *   SA_SITE_RETIRED: its code went away (module unloaded, or init text
+ *     freed) with objects of it live (leaks); counted on under the name it
+ *     had, found by no address.
+ *   SA_SITE_FREED: dropped at a module's unload; claimable again.
+ */
+#define SA_SITE_RETIRED		1UL
+#define SA_SITE_FREED		2UL
 
 /**
  * struct sa_site - one call site
@@ -178,30 +195,54 @@ static u64 sample_weight(size_t size, u64 period)
 	return div64_u64(1ULL << (32 + SA_WEIGHT_SHIFT), q);
 }
 
-/* The site of @ip: found, claimed, or the overflow entry. */
+/* Claim slot @idx, holding @old, for @ip; true with *@got set if @ip has it. */
+static bool site_claim(unsigned int idx, unsigned long old, unsigned long ip,
+		       unsigned int *got)
+{
+	struct sa_site *s = &sa_sites[idx];
+	unsigned long cur = cmpxchg(&s->ip, old, ip);
+
+	if (cur == old) {
+		snprintf(s->name, sizeof(s->name), "%pS", (void *)ip);
+		/* Pairs with site_name()'s acquire: the name is whole. */
+		smp_store_release(&s->named, 1);
+	} else if (cur != ip) {
+		return false;
+	}
+	*got = idx;
+	return true;
+}
+
+/*
+ * The site of @ip: found, claimed, or the overflow entry. A slot dropped
+ * at a module's unload (SA_SITE_FREED) is passed over while looking for
+ * @ip and claimed only when @ip is not in the table: the probe sequence
+ * of every other site stays whole.
+ */
 static unsigned int site_get(unsigned long ip)
 {
-	unsigned int i, h = hash_long(ip, SA_SITES_BITS);
+	unsigned int i, idx, got, reuse = SA_SITES_MAX;
+	unsigned int h = hash_long(ip, SA_SITES_BITS);
 
 	for (i = 0; i < SA_SITES_PROBES; i++) {
-		unsigned int idx = (h + i) & (SA_SITES_MAX - 1);
-		struct sa_site *s = &sa_sites[idx];
-		unsigned long cur = READ_ONCE(s->ip);
+		unsigned long cur;
 
+		idx = (h + i) & (SA_SITES_MAX - 1);
+		cur = READ_ONCE(sa_sites[idx].ip);
 		if (cur == ip)
 			return idx;
-		if (!cur) {
-			cur = cmpxchg(&s->ip, 0, ip);
-			if (!cur) {
-				snprintf(s->name, sizeof(s->name), "%pS", (void *)ip);
-				/* Pairs with site_name()'s acquire: the name is whole. */
-				smp_store_release(&s->named, 1);
-				return idx;
-			}
-			if (cur == ip)
-				return idx;
-		}
+		if (cur == SA_SITE_FREED && reuse == SA_SITES_MAX)
+			reuse = idx;
+		if (cur)
+			continue;
+		/* The end of the sequence: @ip is not in the table. */
+		if (reuse < SA_SITES_MAX && site_claim(reuse, SA_SITE_FREED, ip, &got))
+			return got;
+		if (site_claim(idx, 0, ip, &got))
+			return got;
 	}
+	if (reuse < SA_SITES_MAX && site_claim(reuse, SA_SITE_FREED, ip, &got))
+		return got;
 	return SA_SITES_MAX;
 }
 
@@ -405,6 +446,46 @@ void sa_sites_show(struct seq_file *m)
 	kvfree(rows);
 }
 
+static void (*sa_report_hook)(const char *line);
+
+/**
+ * sa_set_report_hook() - have @hook see each line of spanalloc's reports
+ * @hook: called with each line sa_report() prints, or NULL
+ *
+ * For the KUnit suites, which check what a report says.
+ */
+void sa_set_report_hook(void (*hook)(const char *line))
+{
+	WRITE_ONCE(sa_report_hook, hook);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_set_report_hook);
+
+/**
+ * sa_report() - print one line of a report (leak, destroy, debug checks)
+ * @err: at KERN_ERR, else KERN_WARNING
+ * @fmt: printf format, ending in a newline
+ *
+ * The line is also handed to the hook sa_set_report_hook() set (the
+ * KUnit suites read reports that way). Callers use sa_report_err() and
+ * sa_report_warn(). Context: any.
+ */
+void sa_report(bool err, const char *fmt, ...)
+{
+	void (*hook)(const char *line) = READ_ONCE(sa_report_hook);
+	char line[SA_REPORT_LINE];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(line, sizeof(line), fmt, args);
+	va_end(args);
+	if (err)
+		pr_err("%s", line);
+	else
+		pr_warn("%s", line);
+	if (hook)
+		hook(line);
+}
+
 /* Live figures per site of the records whose span is of class @cls. */
 static struct sa_site_row *rows_of_class(unsigned int cls, unsigned int *n)
 {
@@ -465,19 +546,19 @@ void sa_sites_report(unsigned int cls, unsigned int top, u64 live)
 	for (i = 0; i < n && shown < top; i++) {
 		if (rows[i].objs <= 0)
 			continue;
-		pr_warn("  %llu objects, %llu bytes%s from %s\n", objs_of(rows[i].objs),
-			rows[i].bytes, exact ? "" : " (sampled estimate)",
-			site_name(&sa_sites[rows[i].idx]));
+		sa_report_warn("  %llu objects, %llu bytes%s from %s\n", objs_of(rows[i].objs),
+			       rows[i].bytes, exact ? "" : " (sampled estimate)",
+			       site_name(&sa_sites[rows[i].idx]));
 		shown++;
 	}
 	if (!shown)
-		pr_warn("  no call site of these objects was sampled (sites_exact=1 records every one)\n");
+		sa_report_warn("  no call site of these objects was sampled (sites_exact=1 records every one)\n");
 	else if (exact && objs_of(recorded) < live)
-		pr_warn("  %llu of them have no call site (allocated before sites_exact=1)\n",
-			live - objs_of(recorded));
+		sa_report_warn("  %llu of them have no call site (allocated before sites_exact=1)\n",
+			       live - objs_of(recorded));
 	if (atomic_long_read(&sa_sites_dropped))
-		pr_warn("  %ld samples lost (no memory for their records)\n",
-			atomic_long_read(&sa_sites_dropped));
+		sa_report_warn("  %ld samples lost (no memory for their records)\n",
+			       atomic_long_read(&sa_sites_dropped));
 	kvfree(rows);
 }
 
@@ -624,14 +705,97 @@ module_param_cb(sites_sample_kib, &sample_ops, &sites_sample_kib, 0644);
 MODULE_PARM_DESC(sites_sample_kib,
 		 "Sample one allocation per this many KiB allocated, on average, for the sites file; 0 off (default 512)");
 
+/* Slot @s holds no site any more: claimable (its records are all gone). */
+static void site_drop(struct sa_site *s)
+{
+	WRITE_ONCE(s->named, 0);
+	atomic64_set(&s->allocs, 0);
+	atomic64_set(&s->live_objs, 0);
+	atomic64_set(&s->live_bytes, 0);
+	/* Pairs with site_get()'s READ_ONCE: a claimer sees zeroed counters. */
+	smp_store_release(&s->ip, SA_SITE_FREED);
+}
+
+/*
+ * Sites of @mod leave the table: those in its init text if @init_only,
+ * else those in any of its text. A site with no live object is dropped;
+ * one with live objects is retired, @mark appended to its name.
+ */
+static void sites_leave(struct module *mod, bool init_only, const char *mark)
+{
+	unsigned int i;
+
+	mutex_lock(&sa_sites_mutex);
+	for (i = 0; i < SA_SITES_MAX; i++) {
+		struct sa_site *s = &sa_sites[i];
+		unsigned long ip = READ_ONCE(s->ip);
+		bool live = atomic64_read(&s->live_objs) > 0;
+
+		if (ip == SA_SITE_RETIRED) {
+			if (!live)
+				site_drop(s);
+			continue;
+		}
+		if (ip == SA_SITE_FREED || !ip ||
+		    !(init_only ? within_module_init(ip, mod) : within_module(ip, mod)))
+			continue;
+		if (!live) {
+			site_drop(s);
+			continue;
+		}
+		/* Pairs with site_name()'s acquire (set when it was claimed). */
+		if (smp_load_acquire(&s->named))
+			strlcat(s->name, mark, sizeof(s->name));
+		WRITE_ONCE(s->ip, SA_SITE_RETIRED);
+	}
+	mutex_unlock(&sa_sites_mutex);
+}
+
 /**
- * sa_sites_init() - the record hash; then the parameters take effect
+ * sa_sites_module_going() - a module is going away: its sites leave the
+ * table
+ * @mod: the module (MODULE_STATE_GOING: its exit has run, none of its
+ *	code runs again, so no record is added to its sites)
  *
- * Return: 0 or -ENOMEM.
+ * A site in @mod's text with no live object is dropped; one with live
+ * objects (leaks, or objects the module handed on) is retired: it keeps
+ * its name, marked " (unloaded)", and its figures, and its objects' frees
+ * still take back from it, but no address finds it, so a module loaded
+ * at the same address gets sites of its own. Retired sites whose objects
+ * were all freed since are dropped too. The sites of a module's init
+ * text leave the same way, marked " (init freed)", when the module goes
+ * live (its init text is freed right after).
+ * Context: process context (the module notifier).
+ */
+void sa_sites_module_going(struct module *mod)
+{
+	sites_leave(mod, false, " (unloaded)");
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_sites_module_going);
+
+static int sites_module_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	if (action == MODULE_STATE_GOING)
+		sa_sites_module_going(data);
+	else if (action == MODULE_STATE_LIVE)
+		sites_leave(data, true, " (init freed)");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block sites_module_nb = {
+	.notifier_call = sites_module_notify,
+};
+
+/**
+ * sa_sites_init() - the record hash and the module notifier; then the
+ * parameters take effect
+ *
+ * Return: 0 or a negative errno.
  */
 int sa_sites_init(void)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < SA_REC_LOCKS; i++)
 		raw_spin_lock_init(&sa_rec_locks[i]);
@@ -643,6 +807,13 @@ int sa_sites_init(void)
 	if (!sa_recs) {
 		kmem_cache_destroy(sa_rec_cache);
 		return -ENOMEM;
+	}
+	ret = register_module_notifier(&sites_module_nb);
+	if (ret) {
+		kvfree(sa_recs);
+		sa_recs = NULL;
+		kmem_cache_destroy(sa_rec_cache);
+		return ret;
 	}
 	mutex_lock(&sa_sites_mutex);
 	sa_sites_ready = true;
@@ -660,6 +831,7 @@ void sa_sites_exit(void)
 	struct sa_rec *r;
 	unsigned int h;
 
+	unregister_module_notifier(&sites_module_nb);
 	mutex_lock(&sa_sites_mutex);
 	sa_sites_ready = false;
 	static_branch_disable(&sa_sites_exact_key);

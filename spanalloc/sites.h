@@ -31,6 +31,7 @@
 #include <linux/kmemleak.h>
 #include <linux/percpu.h>
 
+struct module;
 struct seq_file;
 
 DECLARE_STATIC_KEY_TRUE(sa_sites_sample_key);
@@ -90,5 +91,11 @@ const char *sa_sites_who(const void *p);
 int sa_sites_find(const char *func, struct sa_site_counts *c);
 void sa_sites_set(bool exact, unsigned int sample_kib);
 void sa_sites_get(bool *exact, unsigned int *sample_kib);
+void sa_sites_module_going(struct module *mod);
+
+__printf(2, 3) void sa_report(bool err, const char *fmt, ...);
+#define sa_report_err(fmt, ...)		sa_report(true, fmt, ##__VA_ARGS__)
+#define sa_report_warn(fmt, ...)	sa_report(false, fmt, ##__VA_ARGS__)
+void sa_set_report_hook(void (*hook)(const char *line));
 
 #endif /* _SPANALLOC_SITES_H */

@@ -49,7 +49,7 @@ static __always_inline void free_either(const void *p, void (*kernel_free)(const
 	if (ZERO_OR_NULL_PTR(p))
 		return;
 	if (likely(owned(p))) {
-		spanalloc_free(p);
+		sa_free_at(p, _RET_IP_);
 		return;
 	}
 	passthrough();
@@ -101,7 +101,7 @@ void spanalloc_kfree_sensitive(const void *p)
 	n = spanalloc_usable_size(p);
 	if (n)
 		memzero_explicit((void *)p, n);
-	spanalloc_free(p);
+	sa_free_at(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_kfree_sensitive);
 

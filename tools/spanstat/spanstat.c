@@ -9,7 +9,8 @@
  * is optional: a module without it still shows every other view.  --sites
  * shows the sites file (allocation call sites; its last column, the site,
  * has blanks in it and takes the rest of the line), with --watch the
- * change of each site's live bytes since the previous refresh.  Tables
+ * change of each site's live bytes since the previous refresh; --json
+ * has it as a "sites" array when the file is there.  Tables
  * are parsed by the column names of their header line, so columns and
  * memstats fields added later are carried along (raw in the text views,
  * under their own name in JSON) without a change here.
@@ -1337,6 +1338,10 @@ static void view_json(const struct snap *s)
 		printf(",\n  \"caches\": ");
 		json_rows(&s->caches, "    ");
 	}
+	if (s->have & F_SITES) {
+		printf(",\n  \"sites\": ");
+		json_rows(&s->sites, "    ");
+	}
 	printf("\n}\n");
 }
 
@@ -1356,7 +1361,7 @@ static const struct view views[] = {
 	{ "caches", F_CACHES, 0, view_caches },
 	{ "sites", F_SITES, 0, view_sites },
 	{ "json", F_MEMSTATS | F_CLASSES | F_CPUS | F_PAGEHEAP | F_SIZES,
-	  F_CACHES, view_json },
+	  F_CACHES | F_SITES, view_json },
 };
 
 static volatile sig_atomic_t stop;
@@ -1383,7 +1388,8 @@ static void usage(FILE *f)
 		"  -s, --sites          the top %d allocation call sites, most live bytes\n"
 		"                       first; with --watch, each one's change since the\n"
 		"                       previous refresh\n"
-		"  -j, --json           everything as one JSON object\n"
+		"  -j, --json           everything as one JSON object (with the sites\n"
+		"                       file, when there is one, as \"sites\")\n"
 		"\n"
 		"Options:\n"
 		"  -d, --dir DIR        read DIR instead of " DEFAULT_DIR "\n"

@@ -23,6 +23,22 @@ fixture_flat() {
 				row++
 			}' "$d/$t"
 		done
+		# sites: the last column, "site", is the rest of the line.
+		[ -f "$d/sites" ] && awk '
+		!NF { next }
+		!ncol { ncol = NF; for (i = 1; i <= NF; i++) col[i] = $i; next }
+		{
+			line = $0
+			for (i = 1; i < ncol; i++) {
+				sub(/^[ \t]+/, "", line)
+				f = line; sub(/[ \t].*/, "", f)
+				print "sites." (row + 0) "." col[i], (f ~ /^-?[0-9]+$/ ? f : "\"" f "\"")
+				line = substr(line, length(f) + 1)
+			}
+			sub(/^[ \t]+/, "", line)
+			print "sites." (row + 0) "." col[ncol], "\"" line "\""
+			row++
+		}' "$d/sites"
 		awk '
 		!NF { table = 1; next }
 		!table { print "pageheap." $1, $2; next }
@@ -40,7 +56,7 @@ json_flat() {
 import json, sys
 d = json.load(sys.stdin)
 base = ["classes", "cpus", "memstats", "pageheap", "sizes"]
-assert sorted(d) in (base, sorted(base + ["caches"])), sorted(d)
+assert sorted(d) in [sorted(base + x) for x in ([], ["caches"], ["sites"], ["caches", "sites"])], sorted(d)
 def val(v):
     if isinstance(v, bool) or not isinstance(v, (int, str)):
         raise SystemExit("not an integer or a word: %r" % (v,))
@@ -51,7 +67,7 @@ def rows(prefix, lst):
             print("%s.%d.%s %s" % (prefix, i, k, val(v)))
 for k, v in d["memstats"].items():
     print("memstats.%s %s" % (k, val(v)))
-for t in ("classes", "cpus", "sizes", "caches"):
+for t in ("classes", "cpus", "sizes", "caches", "sites"):
     rows(t, d.get(t, []))
 for k, v in d["pageheap"].items():
     if k == "free_blocks":

@@ -267,6 +267,16 @@ run --dir "$b" --sites --watch 0.01 --count 2
 check "--sites --watch: the second showing has each site's change" \
 	[ "$(grep -c ' 0  ext2_alloc_block+' "$tmp/out")" -eq 1 ]
 expect_fail "no sites file: --sites" "sites: missing" --dir "$g" --sites
+run --dir "$b" --json
+check "--json: a sites array of $n rows" [ "$(jget 'len(d["sites"])')" = "$n" ]
+want=$(awk 'NR == 3 { sub(/^[0-9]+ +[0-9]+ +[0-9]+ +/, ""); print }' "$b/sites")
+check "--json: the second site whole, blanks and module ($want)" \
+	[ "$(jget 'd["sites"][1]["site"]')" = "$want" ]
+want=$(awk 'NR == 3 { print $1 }' "$b/sites")
+check "--json: the second site's live_bytes $want, a number" \
+	[ "$(jget 'd["sites"][1]["live_bytes"] + 0')" = "$want" ]
+run --dir "$g" --json
+check "no sites file: --json has no sites key" [ "$(jget "'sites' in d")" = False ]
 d=$(copy basic)
 sed '1s/ site$/ where/' "$b/sites" >"$d/sites"
 expect_fail "sites: the last column must be site" 'last column is not "site"' --dir "$d" --sites
