@@ -9,7 +9,8 @@
  * and a hash of records, one per recorded live object, saying which site
  * it belongs to and what it stands for, so that its free takes exactly
  * that back. Which objects are recorded:
- *   sampled (default, sites_sample_kib=512): each CPU counts down the
+ *   sampled (default, sites_sample_kib=2048, TCMalloc's period): each CPU
+ *     counts down the
  *     bytes it allocates; the allocation that crosses zero is recorded and
  *     a new countdown drawn from an exponential distribution of mean
  *     sites_sample_kib KiB (a Poisson process over bytes, as TCMalloc).
@@ -126,7 +127,7 @@ DEFINE_PER_CPU(s64, sa_sites_countdown);
 static DEFINE_MUTEX(sa_sites_mutex);
 static bool sa_sites_ready;
 static bool sites_exact;
-static unsigned int sites_sample_kib = 512;
+static unsigned int sites_sample_kib = 2048;
 
 /* log2(@x) in 1/65536ths, for @x >= 1 (bit by bit, by squaring). */
 static u32 log2_fx16(u32 x)
@@ -703,7 +704,7 @@ static const struct kernel_param_ops sample_ops = {
 };
 module_param_cb(sites_sample_kib, &sample_ops, &sites_sample_kib, 0644);
 MODULE_PARM_DESC(sites_sample_kib,
-		 "Sample one allocation per this many KiB allocated, on average, for the sites file; 0 off (default 512)");
+		 "Sample one allocation per this many KiB allocated, on average, for the sites file; 0 off (default 2048)");
 
 /* Slot @s holds no site any more: claimable (its records are all gone). */
 static void site_drop(struct sa_site *s)
