@@ -68,9 +68,12 @@ else
 fi
 echo "spanalloc measured: $rev"
 
-# The module, staged with the histogram compiled in (bench_hist.h).
-stage="$SA_CACHE/bench/spanalloc_bench"
-mkdir -p "$stage" "$out" "$SA_CACHE/logs"
+# The module, staged with the histogram compiled in (bench_hist.h), in a
+# directory of this run's own: two benches at once (two worktrees sharing a
+# cache) must not build each other's module.
+mkdir -p "$SA_CACHE/bench" "$out" "$SA_CACHE/logs"
+stage="$(mktemp -d "$SA_CACHE/bench/spanalloc_bench.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
 cp "$SA_ROOT/bench/module/Kbuild" "$SA_ROOT/bench/module/spanalloc_bench.c" "$stage/"
 python3 "$SA_ROOT/bench/host/bench.py" hist2h "$hist" "$stage/bench_hist.h"
 
