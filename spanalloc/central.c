@@ -383,47 +383,51 @@ static bool span_may_take(struct sa_span *span, const struct sa_class *ci, void 
 void sa_central_return(unsigned int cls, void **objs, int nr)
 {
 	const struct sa_class *ci = sa_class_info(cls);
-	struct sa_central *c = NULL, *sc;
+	struct sa_central *c;
 	struct sa_span *span;
 	LIST_HEAD(release);
-	unsigned long flags = 0;
-	int i, bad = 0;
+	unsigned long flags;
+	int i = 0, bad = 0;
 
-	for (i = 0; i < nr; i++) {
-		void *obj = objs[i];
-
-		span = sa_span_of(obj);
-		if (WARN_ON_ONCE(!span || span->cls != cls))
-			continue;
-		sc = central_of(span->node, cls);
-		if (unlikely(sc != c)) {
-			if (c)
-				spin_unlock_irqrestore(&c->lock, flags);
-			c = sc;
-			central_lock(c, &flags);
-		}
-		if (unlikely(!span_may_take(span, ci, obj))) {
-			c->refused++;
-			bad++;
+	/* A run of objects of one node at a time, under that node's lock. */
+	while (i < nr) {
+		span = sa_span_of(objs[i]);
+		if (WARN_ON_ONCE(!span || span->cls != cls)) {
+			i++;
 			continue;
 		}
-		*(void **)sa_free_word(obj, cls) = sa_link_encode(span->freelist, obj);
-		span->freelist = obj;
-		span->nfree++;
-		span->inuse--;
-		c->free_objs++;
-		c->inuse_objs--;
-		if (span->inuse) {
-			if (span->list_state != SA_LIST_PARTIAL)
-				span_move(c, span, SA_LIST_PARTIAL);
-		} else if (c->nr[SA_LIST_ALL_FREE] < READ_ONCE(keep_empty_spans)) {
-			span_move(c, span, SA_LIST_ALL_FREE);
-		} else {
-			span_detach(c, span, &release);
+		c = central_of(span->node, cls);
+		central_lock(c, &flags);
+		for (; i < nr; i++) {
+			void *obj = objs[i];
+
+			span = sa_span_of(obj);
+			if (!span || span->cls != cls)
+				break;	/* WARNed at the top of the loop */
+			if (unlikely(central_of(span->node, cls) != c))
+				break;
+			if (unlikely(!span_may_take(span, ci, obj))) {
+				c->refused++;
+				bad++;
+				continue;
+			}
+			*(void **)sa_free_word(obj, cls) = sa_link_encode(span->freelist, obj);
+			span->freelist = obj;
+			span->nfree++;
+			span->inuse--;
+			c->free_objs++;
+			c->inuse_objs--;
+			if (span->inuse) {
+				if (span->list_state != SA_LIST_PARTIAL)
+					span_move(c, span, SA_LIST_PARTIAL);
+			} else if (c->nr[SA_LIST_ALL_FREE] < READ_ONCE(keep_empty_spans)) {
+				span_move(c, span, SA_LIST_ALL_FREE);
+			} else {
+				span_detach(c, span, &release);
+			}
 		}
-	}
-	if (c)
 		spin_unlock_irqrestore(&c->lock, flags);
+	}
 	release_spans(&release);
 	WARN_ONCE(bad && READ_ONCE(sa_report_bad_frees),
 		  "spanalloc: %d double free(s) of %u-byte objects caught at their span\n",
