@@ -53,7 +53,8 @@ static void two_nodes(struct kunit *test, int *a, int *b)
 			*b = nid;
 	}
 	if (n < 2)
-		kunit_skip(test, "needs two NUMA nodes with CPUs and memory (%d here): --numa 2", n);
+		kunit_skip(test, "needs two NUMA nodes with CPUs and memory (%d here): --numa 2",
+			   n);
 }
 
 static int node_cpu(int nid)
