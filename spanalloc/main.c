@@ -482,7 +482,9 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc_tiny);
  * spanalloc_free() - free memory from any spanalloc allocation function
  * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
  *
- * The object goes to the freeing CPU's cache, whichever CPU allocated it.
+ * The object goes to the freeing CPU's cache, whichever CPU allocated it;
+ * on a NUMA machine a small object of another node goes home to that node
+ * instead (in batches, through the CPU's remote buffer).
  * A pointer spanalloc does not own, a pointer into the middle of an object,
  * a large object freed twice, a tiny object freed twice and a free of the
  * object on top of this CPU's cache (an immediate double free) are refused:
