@@ -627,7 +627,8 @@ int sa_central_init(void)
 	if (!sa_centrals)
 		return -ENOMEM;
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		sa_centrals[nid] = kvcalloc_node(SA_NR_CACHED, sizeof(struct sa_central),
+		sa_centrals[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
+							    sizeof(struct sa_central)),
 						 GFP_KERNEL,
 						 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
 		if (!sa_centrals[nid]) {

@@ -477,7 +477,8 @@ int sa_transfer_init(void)
 	if (!sa_transfers)
 		return -ENOMEM;
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		sa_transfers[nid] = kvcalloc_node(SA_NR_CACHED, sizeof(struct sa_transfer),
+		sa_transfers[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
+							     sizeof(struct sa_transfer)),
 						  GFP_KERNEL,
 						  node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
 		if (!sa_transfers[nid]) {
