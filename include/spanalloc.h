@@ -33,7 +33,8 @@
  * @large_allocs: objects above %SPANALLOC_MAX_SMALL_SIZE since load
  * @bad_frees: frees refused since load: foreign, interior or double
  * @live_objects: objects allocated and not yet freed (mallocs - frees)
- * @cpu_cached_bytes: bytes of free objects held in per-CPU caches
+ * @cpu_cached_bytes: bytes of free objects held in per-CPU caches (and in
+ *	a CPU's remote buffer: objects of another NUMA node on their way home)
  * @central_free_bytes: bytes of free objects in spans on the central lists
  * @transfer_cached_bytes: bytes of free objects held in the transfer caches
  *	(batches on their way from one CPU cache to another)

@@ -377,7 +377,7 @@ static void free_goes_to_freeing_cpu(struct kunit *test)
 	unsigned int cls = sa_size_class(128), i;
 	struct remote_free rf = { .n = 8 };
 	struct task_struct *t;
-	int cpu, other;
+	int cpu, other = -1, c;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
@@ -387,12 +387,22 @@ static void free_goes_to_freeing_cpu(struct kunit *test)
 
 	migrate_disable();
 	cpu = smp_processor_id();
+	/* A CPU of this CPU's node: another node's CPU sends the objects home. */
+	for_each_cpu_and(c, cpumask_of_node(cpu_to_node(cpu)), cpu_online_mask) {
+		if (c != cpu) {
+			other = c;
+			break;
+		}
+	}
+	if (other < 0) {
+		migrate_enable();
+		kunit_skip(test, "needs two CPUs on one NUMA node");
+	}
 	for (i = 0; i < rf.n; i++) {
 		rf.objs[i] = spanalloc_alloc(128, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, rf.objs[i]);
 	}
 	migrate_enable();
-	other = cpumask_any_but(cpu_online_mask, cpu);
 	KUNIT_EXPECT_EQ(test, sa_cache_count(other, cls), 0);
 
 	t = kthread_create(remote_free_fn, &rf, "sa-remote-free");

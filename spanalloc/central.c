@@ -13,7 +13,13 @@
  * obfuscated like SLAB_FREELIST_HARDENED and checked when used; objects
  * never handed out are carved from the span with a bump index.
  *
- * Locking: one spinlock per class, irq-safe (refills and flushes happen
+ * NUMA: one set of central lists per node (a class's lists of node N hold
+ * spans asked for on node N, sa_span::node). A fetch takes from the
+ * node it is given (this CPU's memory node for sa_central_fetch()); a
+ * return puts each object back on its own span's node's lists, whichever
+ * node the caller runs on.
+ *
+ * Locking: one spinlock per class and node, irq-safe (refills and flushes happen
  * from hardirq context). No other spanalloc lock is held when it is taken,
  * and none is taken under it: new spans are got from the page heap and
  * wholly free spans given back to it with the class lock dropped.
@@ -72,7 +78,13 @@ struct sa_central {
 	u64 lock_count;
 } ____cacheline_aligned_in_smp;
 
-static struct sa_central sa_centrals[SA_NR_CACHED];
+/* Per node id, an array of SA_NR_CACHED central lists. */
+static struct sa_central **sa_centrals;
+
+static inline struct sa_central *central_of(int node, unsigned int cls)
+{
+	return &sa_centrals[node][cls];
+}
 
 static void central_lock(struct sa_central *c, unsigned long *flags)
 	__acquires(&c->lock)
@@ -229,7 +241,7 @@ static unsigned int span_min_order(const struct sa_class *ci)
  * than fail); then, with the caller's own flags, the smallest order that
  * holds an object: a one-page span for every class up to PAGE_SIZE.
  */
-static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp)
+static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp, int node)
 {
 	const struct sa_class *ci = sa_class_info(cls);
 	unsigned int order = cls == SA_CLASS_TINY ? ci->span_order : span_order_for(ci, nspans);
@@ -237,14 +249,15 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	struct sa_span *span;
 
 	if (order > span_min_order(ci)) {
-		span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL,
-					  (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_NOFAIL);
+		span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL,
+					       (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_NOFAIL,
+					       node);
 		if (!span) {
 			order = span_min_order(ci);
-			span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
+			span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL, gfp, node);
 		}
 	} else {
-		span = sa_heap_alloc_span(1U << order, SA_SPAN_SMALL, gfp);
+		span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL, gfp, node);
 	}
 	if (!span)
 		return NULL;
@@ -261,20 +274,24 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 }
 
 /**
- * sa_central_fetch() - take up to @nr objects of class @cls
+ * sa_central_fetch_node() - take up to @nr objects of class @cls from a
+ * node's central list
+ * @node: the node (a valid node id, see sa_valid_node())
  * @cls: size class (or SA_CLASS_TINY)
  * @objs: where to put them
  * @nr: how many are wanted
- * @gfp: flags for a new span if the class has no free object
+ * @gfp: flags for a new span if the class has no free object on @node
+ *	(its pages from @node; from another node only if @node has none and
+ *	@gfp has no __GFP_THISNODE)
  *
  * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
  * Return: the number of objects stored: @nr, or fewer (maybe 0) if memory
  * ran out.
  */
-int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
+int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t gfp)
 {
 	const struct sa_class *ci = sa_class_info(cls);
-	struct sa_central *c = &sa_centrals[cls];
+	struct sa_central *c = central_of(node, cls);
 	struct sa_span *span, *fresh = NULL;
 	unsigned long flags;
 	int got = 0;
@@ -296,7 +313,7 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 
 			/* Fill the whole batch: cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
-			fresh = new_span(cls, nspans, gfp);
+			fresh = new_span(cls, nspans, gfp, node);
 			central_lock(c, &flags);
 			if (!fresh)
 				break;
@@ -315,6 +332,22 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return got;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch_node);
+
+/**
+ * sa_central_fetch() - sa_central_fetch_node() on this CPU's memory node
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: where to put them
+ * @nr: how many are wanted
+ * @gfp: flags for a new span if the class has no free object
+ *
+ * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
+ * Return: the number of objects stored.
+ */
+int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
+{
+	return sa_central_fetch_node(sa_local_node(), cls, objs, nr, gfp);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
 
@@ -338,8 +371,11 @@ static bool span_may_take(struct sa_span *span, const struct sa_class *ci, void 
  * @objs: the objects, all of class @cls
  * @nr: how many
  *
- * Spans that become wholly free beyond keep_empty_spans go back to the
- * page heap. An object its span cannot take (span_may_take()) is refused:
+ * Each object goes to the central list of its span's node (sa_span::node),
+ * whichever node this CPU is on: a batch is normally of one node, and the
+ * lock is switched when the node changes. Spans that become wholly free
+ * beyond keep_empty_spans go back to the page heap. An object its span
+ * cannot take (span_may_take()) is refused:
  * counted in the class's refused counter (memstats moves it from frees to
  * bad_frees), WARNed once, left alone. Context: any, with no spanalloc
  * lock held.
@@ -347,40 +383,51 @@ static bool span_may_take(struct sa_span *span, const struct sa_class *ci, void 
 void sa_central_return(unsigned int cls, void **objs, int nr)
 {
 	const struct sa_class *ci = sa_class_info(cls);
-	struct sa_central *c = &sa_centrals[cls];
+	struct sa_central *c;
 	struct sa_span *span;
 	LIST_HEAD(release);
 	unsigned long flags;
-	int i, bad = 0;
+	int i = 0, bad = 0;
 
-	central_lock(c, &flags);
-	for (i = 0; i < nr; i++) {
-		void *obj = objs[i];
-
-		span = sa_span_of(obj);
-		if (WARN_ON_ONCE(!span || span->cls != cls))
-			continue;
-		if (unlikely(!span_may_take(span, ci, obj))) {
-			c->refused++;
-			bad++;
+	/* A run of objects of one node at a time, under that node's lock. */
+	while (i < nr) {
+		span = sa_span_of(objs[i]);
+		if (WARN_ON_ONCE(!span || span->cls != cls)) {
+			i++;
 			continue;
 		}
-		*(void **)sa_free_word(obj, cls) = sa_link_encode(span->freelist, obj);
-		span->freelist = obj;
-		span->nfree++;
-		span->inuse--;
-		c->free_objs++;
-		c->inuse_objs--;
-		if (span->inuse) {
-			if (span->list_state != SA_LIST_PARTIAL)
-				span_move(c, span, SA_LIST_PARTIAL);
-		} else if (c->nr[SA_LIST_ALL_FREE] < READ_ONCE(keep_empty_spans)) {
-			span_move(c, span, SA_LIST_ALL_FREE);
-		} else {
-			span_detach(c, span, &release);
+		c = central_of(span->node, cls);
+		central_lock(c, &flags);
+		for (; i < nr; i++) {
+			void *obj = objs[i];
+
+			span = sa_span_of(obj);
+			if (!span || span->cls != cls)
+				break;	/* WARNed at the top of the loop */
+			if (unlikely(central_of(span->node, cls) != c))
+				break;
+			if (unlikely(!span_may_take(span, ci, obj))) {
+				c->refused++;
+				bad++;
+				continue;
+			}
+			*(void **)sa_free_word(obj, cls) = sa_link_encode(span->freelist, obj);
+			span->freelist = obj;
+			span->nfree++;
+			span->inuse--;
+			c->free_objs++;
+			c->inuse_objs--;
+			if (span->inuse) {
+				if (span->list_state != SA_LIST_PARTIAL)
+					span_move(c, span, SA_LIST_PARTIAL);
+			} else if (c->nr[SA_LIST_ALL_FREE] < READ_ONCE(keep_empty_spans)) {
+				span_move(c, span, SA_LIST_ALL_FREE);
+			} else {
+				span_detach(c, span, &release);
+			}
 		}
+		spin_unlock_irqrestore(&c->lock, flags);
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
 	release_spans(&release);
 	WARN_ONCE(bad && READ_ONCE(sa_report_bad_frees),
 		  "spanalloc: %d double free(s) of %u-byte objects caught at their span\n",
@@ -398,15 +445,9 @@ void sa_central_release_empty(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_release_empty);
 
-/**
- * sa_central_release_class() - give one class's empty spans to the page heap
- * @cls: the class (a typed cache's, when it is destroyed)
- *
- * Return: spans the class still holds (partial or full) afterwards.
- */
-unsigned int sa_central_release_class(unsigned int cls)
+/* One node's part of sa_central_release_class(). */
+static unsigned int release_class_node(struct sa_central *c)
 {
-	struct sa_central *c = &sa_centrals[cls];
 	struct sa_span *span, *tmp;
 	unsigned long flags;
 	LIST_HEAD(release);
@@ -420,6 +461,23 @@ unsigned int sa_central_release_class(unsigned int cls)
 	release_spans(&release);
 	return left;
 }
+
+/**
+ * sa_central_release_class() - give one class's empty spans to the page heap
+ * @cls: the class (a typed cache's, when it is destroyed)
+ *
+ * Every node's lists.
+ * Return: spans the class still holds (partial or full) afterwards.
+ */
+unsigned int sa_central_release_class(unsigned int cls)
+{
+	unsigned int left = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		left += release_class_node(central_of(nid, cls));
+	return left;
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_central_release_class);
 
 /**
@@ -427,99 +485,163 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_release_class);
  * @cls: size class (or SA_CLASS_TINY)
  * @list: enum sa_span_list
  *
- * Return: the number of spans on that list.
+ * Return: the number of spans on that list, every node's.
  */
 unsigned int sa_central_nr_spans(unsigned int cls, int list)
 {
-	struct sa_central *c = &sa_centrals[cls];
 	unsigned long flags;
-	unsigned int n;
+	unsigned int n = 0;
+	int nid;
 
-	spin_lock_irqsave(&c->lock, flags);
-	n = c->nr[list];
-	spin_unlock_irqrestore(&c->lock, flags);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct sa_central *c = central_of(nid, cls);
+
+		spin_lock_irqsave(&c->lock, flags);
+		n += c->nr[list];
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_nr_spans);
 
-/**
- * sa_central_read_stats() - counters of one class's central list
- * @cls: size class (or SA_CLASS_TINY)
- * @st: filled in
- */
-void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
+/* Add one node's central list of a class to @st. */
+static void central_add_stats(struct sa_central *c, struct sa_central_stats *st)
 {
-	struct sa_central *c = &sa_centrals[cls];
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	st->spans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE] + c->nr[SA_LIST_ALL_FREE];
-	st->free_objs = c->free_objs;
-	st->inuse_objs = c->inuse_objs;
-	st->lost_objs = c->lost_objs;
-	st->corruptions = c->corruptions;
-	st->refused = c->refused;
-	st->lock_count = c->lock_count;
+	st->spans += c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE] + c->nr[SA_LIST_ALL_FREE];
+	st->free_objs += c->free_objs;
+	st->inuse_objs += c->inuse_objs;
+	st->lost_objs += c->lost_objs;
+	st->corruptions += c->corruptions;
+	st->refused += c->refused;
+	st->lock_count += c->lock_count;
 	spin_unlock_irqrestore(&c->lock, flags);
 }
+
+/**
+ * sa_central_read_stats() - counters of one class's central lists
+ * @cls: size class (or SA_CLASS_TINY)
+ * @st: filled in: every node's summed
+ */
+void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st)
+{
+	int nid;
+
+	memset(st, 0, sizeof(*st));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		central_add_stats(central_of(nid, cls), st);
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_central_read_stats);
+
+/**
+ * sa_central_read_node_stats() - counters of one class's central list on
+ * one node
+ * @node: the node (below nr_node_ids)
+ * @cls: size class (or SA_CLASS_TINY)
+ * @st: filled in
+ */
+void sa_central_read_node_stats(int node, unsigned int cls, struct sa_central_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	central_add_stats(central_of(node, cls), st);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_read_node_stats);
 
 /**
  * sa_central_recount() - count a class's free objects span by span
  * @cls: size class (or SA_CLASS_TINY)
  *
- * For tests: what the free_objs counter must equal.
+ * For tests: what the free_objs counter must equal (every node's), and
+ * every span is on its own node's lists (WARN otherwise).
  * Return: the sum of nfree over the class's spans.
  */
 u64 sa_central_recount(unsigned int cls)
 {
-	struct sa_central *c = &sa_centrals[cls];
 	struct sa_span *span;
 	unsigned long flags;
+	int l, nid;
 	u64 n = 0;
-	int l;
 
-	spin_lock_irqsave(&c->lock, flags);
-	for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++)
-		list_for_each_entry(span, &c->lists[l], link)
-			n += span->nfree;
-	spin_unlock_irqrestore(&c->lock, flags);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct sa_central *c = central_of(nid, cls);
+
+		spin_lock_irqsave(&c->lock, flags);
+		for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++)
+			list_for_each_entry(span, &c->lists[l], link) {
+				n += span->nfree;
+				WARN_ON_ONCE(span->node != nid);
+			}
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_recount);
 
 /* At unload, after every cache was flushed: free every span, leaked or not. */
+static void centrals_free(void)
+{
+	int nid;
+
+	if (!sa_centrals)
+		return;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		kvfree(sa_centrals[nid]);
+	kfree(sa_centrals);
+	sa_centrals = NULL;
+}
+
 void sa_central_exit(void)
 {
 	struct sa_span *span, *tmp;
 	unsigned int cls;
-	int l;
+	int l, nid;
 
-	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		struct sa_central *c = &sa_centrals[cls];
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			struct sa_central *c = central_of(nid, cls);
 
-		for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++) {
-			list_for_each_entry_safe(span, tmp, &c->lists[l], link) {
-				list_del(&span->link);
-				span_release(span);
+			for (l = SA_LIST_PARTIAL; l <= SA_LIST_ALL_FREE; l++) {
+				list_for_each_entry_safe(span, tmp, &c->lists[l], link) {
+					list_del(&span->link);
+					span_release(span);
+				}
 			}
 		}
 	}
+	/* RCU spans (typed caches) still hold their span until their grace period. */
+	rcu_barrier();
+	centrals_free();
 }
 
+/* Every node id's central lists, each on its own node where it has memory. */
 int sa_central_init(void)
 {
 	unsigned int cls;
-	int l;
+	int l, nid;
 
 	sa_freelist_random = get_random_long();
 	sa_free_random = get_random_long();
-	for (cls = 0; cls < SA_NR_CACHED; cls++) {
-		struct sa_central *c = &sa_centrals[cls];
+	sa_centrals = kcalloc(nr_node_ids, sizeof(*sa_centrals), GFP_KERNEL);
+	if (!sa_centrals)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		sa_centrals[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
+							    sizeof(struct sa_central)),
+						 GFP_KERNEL,
+						 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!sa_centrals[nid]) {
+			centrals_free();
+			return -ENOMEM;
+		}
+		for (cls = 0; cls < SA_NR_CACHED; cls++) {
+			struct sa_central *c = central_of(nid, cls);
 
-		spin_lock_init(&c->lock);
-		for (l = 0; l <= SA_LIST_ALL_FREE; l++)
-			INIT_LIST_HEAD(&c->lists[l]);
+			spin_lock_init(&c->lock);
+			for (l = 0; l <= SA_LIST_ALL_FREE; l++)
+				INIT_LIST_HEAD(&c->lists[l]);
+		}
 	}
 	return 0;
 }

@@ -7,7 +7,8 @@
  * counters, and the span hooks (struct sa_span_ops) levels above register
  * for a class's new and freed spans.
  * Requires: page_heap.h (spans, sa_span_of()).
- * Locks: one irq-safe spinlock per class; no other spanalloc lock is taken
+ * One set of lists per NUMA node (sa_span::node says whose a span is).
+ * Locks: one irq-safe spinlock per class and node; no other spanalloc lock is taken
  * under it, and it is taken under none.
  */
 #ifndef _SPANALLOC_CENTRAL_H
@@ -19,6 +20,7 @@
 int sa_central_init(void);
 void sa_central_exit(void);
 int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp);
+int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t gfp);
 void sa_central_return(unsigned int cls, void **objs, int nr);
 void sa_central_release_empty(void);
 
@@ -56,6 +58,7 @@ struct sa_span_ops {
 void sa_central_set_ops(unsigned int cls, const struct sa_span_ops *ops);
 
 void sa_central_read_stats(unsigned int cls, struct sa_central_stats *st);
+void sa_central_read_node_stats(int node, unsigned int cls, struct sa_central_stats *st);
 unsigned int sa_central_nr_spans(unsigned int cls, int list);
 unsigned int sa_central_release_class(unsigned int cls);
 u64 sa_central_recount(unsigned int cls);

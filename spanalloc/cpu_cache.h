@@ -286,6 +286,23 @@ u64 sa_cpu_cached_bytes(void);
 		local_unlock_irqrestore(&sa_cpus->lock, flags);	\
 	} while (0)
 
+/*
+ * An object of class @cls handed out, or taken back, past every CPU's
+ * stack (main.c: an object of another node, see NUMA): counted as the
+ * slow paths count theirs, so sa_cpu_cls_mallocs() stays exact.
+ */
+static inline void sa_cache_count_alloc(unsigned int cls, size_t size)
+{
+	this_cpu_inc(sa_cpus->stats.cls_bal[cls]);
+	this_cpu_add(sa_cpus->stats.cls_req[cls], size);
+}
+
+static inline void sa_cache_count_free(unsigned int cls)
+{
+	this_cpu_inc(sa_cpus->stats.cls_frees[cls]);
+	this_cpu_dec(sa_cpus->stats.cls_bal[cls]);
+}
+
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp);
 void sa_cache_flush_free(unsigned int cls, void *p);
 

@@ -10,6 +10,8 @@
  *   classes   one row per size class
  *   cpus      one row per possible CPU
  *   pageheap  chunks, free blocks per buddy order, large objects
+ *   nodes     one row per NUMA node: its page heap, central lists and
+ *             transfer caches, and the objects other nodes' CPUs sent home
  *   sizes     histogram of requested sizes
  *   drain     write 1 to call spanalloc_drain()
  *   sites     live objects and bytes per allocation call site (sites.c)
@@ -168,6 +170,40 @@ static int pageheap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pageheap);
 
+static int nodes_show(struct seq_file *m, void *v)
+{
+	int nid;
+
+	seq_puts(m, "node cpus chunks heap_sys heap_inuse heap_idle large_objects direct_objects central_free_bytes transfer_bytes remote_frees_home\n");
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		u64 central = 0, transfer = 0, remote = 0;
+		struct sa_heap_stats hs;
+		unsigned int cls;
+
+		if (!node_possible(nid))
+			continue;
+		sa_heap_read_node_stats(nid, &hs);
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			struct sa_central_stats cs;
+			struct sa_transfer_stats ts;
+
+			if (!sa_class_size(cls))
+				continue;	/* a dynamic class no typed cache uses */
+			sa_central_read_node_stats(nid, cls, &cs);
+			sa_transfer_read_node_stats(nid, cls, &ts);
+			central += cs.free_objs * sa_class_size(cls);
+			transfer += ts.objs * sa_class_size(cls);
+			remote += ts.remote;
+		}
+		seq_printf(m, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n", nid,
+			   cpumask_weight(cpumask_of_node(nid)), hs.chunks, hs.sys,
+			   hs.sys - hs.idle, hs.idle, hs.large, hs.direct, central, transfer,
+			   remote);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nodes);
+
 static int sizes_show(struct seq_file *m, void *v)
 {
 	unsigned int b;
@@ -226,6 +262,7 @@ void sa_debugfs_init(void)
 	debugfs_create_file("cpus", 0444, sa_dir, NULL, &cpus_fops);
 	debugfs_create_file("pageheap", 0444, sa_dir, NULL, &pageheap_fops);
 	debugfs_create_file("sizes", 0444, sa_dir, NULL, &sizes_fops);
+	debugfs_create_file("nodes", 0444, sa_dir, NULL, &nodes_fops);
 	debugfs_create_file("drain", 0200, sa_dir, NULL, &drain_fops);
 	debugfs_create_file("caches", 0444, sa_dir, NULL, &caches_fops);
 	debugfs_create_file("sites", 0444, sa_dir, NULL, &sites_fops);

@@ -24,9 +24,13 @@
  *     (transfer)               one batch's memcpy        cache array
  *   sa_rec_locks[] (sites)     raw spinlock, irqs off    a bucket of the
  *                                                       sites records
- *   sa_central.lock            spinlock, irq-safe        a class's spans
- *   sa_heap_lock               spinlock, irq-safe        the buddy heap
- *     sa_chunk_xa's xa_lock    nests in sa_heap_lock     chunks above the map
+ *   sa_remote.lock (main)      local lock, irqs off      a CPU's objects
+ *                                                       on their way home
+ *   sa_central.lock            spinlock, irq-safe        a node's class's
+ *                                                       spans
+ *   sa_heap_node.lock          spinlock, irq-safe        a node's buddy heap
+ *     sa_chunk_xa's xa_lock    nests in a heap lock      chunks above the map
+ *   sa_spare_lock (page_heap)  spinlock, irq-safe        spare chunk metadata
  *
  * The mutexes are outermost: sa_drain_mutex is held while the drain's
  * work items take the per-CPU, central and heap locks, sa_kcache_mutex and
@@ -49,6 +53,8 @@
 #include <linux/jump_label.h>
 #include <linux/xarray.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/topology.h>
 #include <kunit/visibility.h>
 #include <spanalloc.h>
 #include "compat.h"
@@ -97,7 +103,8 @@ struct spanalloc_cache;
  * struct sa_span - a run of pages given to one size class or large object
  * @link: position on the class's central list (small spans)
  * @base: address of the first byte
- * @chunk: chunk the pages come from (NULL for SA_SPAN_DIRECT)
+ * @chunk: chunk the pages come from (NULL for SA_SPAN_DIRECT); its node
+ *	is where the pages are
  * @freelist: obfuscated singly linked list of freed objects
  * @npages: pages in the span (a large object's exact page count)
  * @order: buddy order the span was cut at (small spans; 0 for large)
@@ -110,6 +117,9 @@ struct spanalloc_cache;
  * @inuse: objects out of the span: in a CPU cache or live
  * @sites: objects of the span recorded by sites.c (their free looks for
  *	the record only when this is not 0)
+ * @node: the NUMA node whose central list and transfer cache the span's
+ *	objects go back to (the node they were asked for: their pages are
+ *	there unless that node was out of memory); a direct span's page node
  * @tiny_state: per 16-byte block state (tiny spans): see tiny.c
  * @bytes_req: requested bytes of a large object
  * @rcu: for the grace period before a SLAB_TYPESAFE_BY_RCU span is freed
@@ -129,6 +139,7 @@ struct sa_span {
 	u16 carved;
 	u16 inuse;
 	atomic_t sites;
+	u16 node;
 	atomic_t *tiny_state;
 	size_t bytes_req;
 	struct rcu_head rcu;
@@ -139,6 +150,7 @@ struct sa_span {
  *	the pieces of it the page heap holds (see page_heap.c)
  * @link: on the page heap's list of chunks (or of spare metadata)
  * @lpn: linear page number (sa_lpn()) of the chunk's first page
+ * @node: the NUMA node its pages are on (whose page heap holds them)
  * @free_pages: pages of this chunk on the buddy free lists
  * @pieces: blocks of pages taken from the kernel that lie in this chunk
  * @free_since: jiffies when a piece of the chunk last became wholly free
@@ -150,6 +162,7 @@ struct sa_span {
 struct sa_chunk {
 	struct list_head link;
 	unsigned long lpn;
+	int node;
 	unsigned int free_pages;
 	unsigned int pieces;
 	unsigned long free_since;
@@ -157,6 +170,36 @@ struct sa_chunk {
 	u8 *piece_order;
 	u8 free_order[];
 };
+
+/*
+ * NUMA (page_heap.c): on when there is more than one node id. Off, every
+ * node lookup below is 0 and frees never look at their span's node.
+ */
+DECLARE_STATIC_KEY_FALSE(sa_numa_key);
+
+static __always_inline bool sa_numa(void)
+{
+	return IS_ENABLED(CONFIG_NUMA) && static_branch_unlikely(&sa_numa_key);
+}
+
+/* This CPU's memory node: the node its allocations are served from. */
+static __always_inline int sa_local_node(void)
+{
+	return sa_numa() ? numa_mem_id() : 0;
+}
+
+/*
+ * A node asked for by a caller: itself if it is an online node, this
+ * CPU's memory node for NUMA_NO_NODE or a node that is not (as SLUB).
+ */
+static inline int sa_valid_node(int node)
+{
+	if (!sa_numa())
+		return 0;
+	if (node < 0 || node >= nr_node_ids || !node_online(node))
+		return numa_mem_id();
+	return node;
+}
 
 /* Linear address of RAM's first page, rounded down to MAX_PAGE_ORDER (page_heap.c). */
 extern unsigned long sa_lm_base;
@@ -185,7 +228,8 @@ static inline void *sa_lpn_addr(unsigned long lpn)
  * (the API refuses them); __GFP_ZERO, __GFP_ACCOUNT, __GFP_COMP and the like
  * describe the caller's object, not pages shared by many callers.
  *   pages:    the reclaim behaviour (may it sleep, do I/O, enter the fs,
- *             retry, fail, use reserves) and __GFP_NOWARN;
+ *             retry, fail, use reserves), __GFP_NOWARN and __GFP_THISNODE
+ *             (pages of the node asked for or none);
  *   metadata: the same reclaim behaviour, never a warning of its own.
  */
 #define SA_GFP_RECLAIM	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH |	\
@@ -194,7 +238,7 @@ static inline void *sa_lpn_addr(unsigned long lpn)
 
 static inline gfp_t sa_page_gfp(gfp_t gfp)
 {
-	return gfp & (SA_GFP_RECLAIM | __GFP_NOWARN);
+	return gfp & (SA_GFP_RECLAIM | __GFP_NOWARN | __GFP_THISNODE);
 }
 
 static inline gfp_t sa_meta_gfp(gfp_t gfp)

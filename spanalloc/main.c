@@ -9,9 +9,23 @@
  * its span from the address alone. It applies the kernel's init_on_alloc /
  * init_on_free settings as SLUB does, sums the levels' counters into
  * struct spanalloc_memstats, and owns the drain: the order in which a
- * CPU's tiny block and cache are flushed (work items, CPU hotplug).
+ * CPU's tiny block, remote buffer and cache are flushed (work items, CPU
+ * hotplug).
  *
- * Locking: none of its own; it takes no lock while calling a level.
+ * NUMA: a small object whose span belongs to another node than this CPU's
+ * memory node (sa_span::node) does not enter this CPU's cache, where the
+ * next allocation here would hand another node's memory out: it goes to
+ * this CPU's remote buffer (struct sa_remote), and when that is full the
+ * buffer goes home in batches, one per node and class, to the transfer
+ * caches of the objects' nodes. Every flush of a CPU (drain, CPU offline,
+ * unload) flushes its remote buffer too. spanalloc_alloc_node() for a node
+ * other than this CPU's takes its object straight from that node's
+ * transfer cache or central list, bypassing the CPU cache (as SLUB does).
+ * With one node (the sa_numa_key static key off) neither path exists.
+ *
+ * Locking: the remote buffer's local lock (irqs off; preemption off too on
+ * PREEMPT_RT), held only to add an object or take the buffer's contents;
+ * no lock is held while calling a level.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +49,42 @@
 #include "sites.h"
 
 #include <trace/events/spanalloc.h>
+
+/* Objects of other nodes a CPU holds before sending them home. */
+#define SA_REMOTE_MAX	32
+
+/**
+ * struct sa_remote - a CPU's objects of other nodes on their way home
+ * @lock: local lock, irqs off (frees come from any context)
+ * @n: objects in @objs
+ * @bytes: their bytes (memstats counts them in cpu_cached_bytes)
+ * @objs: small objects of generated classes, any class and node, checked
+ *	and tagged free (counted as frees already)
+ */
+struct sa_remote {
+	local_lock_t lock;
+	unsigned int n;
+	u64 bytes;
+	void *objs[SA_REMOTE_MAX];
+};
+
+static DEFINE_PER_CPU(struct sa_remote, sa_remotes) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+#define remote_lock(flags)					\
+	do {							\
+		local_lock_irqsave(&sa_remotes.lock, flags);	\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_disable();			\
+	} while (0)
+
+#define remote_unlock(flags)					\
+	do {							\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_enable();			\
+		local_unlock_irqrestore(&sa_remotes.lock, flags); \
+	} while (0)
 
 bool sa_report_bad_frees = true;
 module_param_named(report_bad_frees, sa_report_bad_frees, bool, 0644);
@@ -88,7 +138,8 @@ static void *large_alloc(size_t size, gfp_t gfp, int node, unsigned long caller)
 	if (room > (PAGE_SIZE << sa_chunk_order))
 		span = sa_heap_alloc_direct(room, gfp, node);
 	else
-		span = sa_heap_alloc_span(DIV_ROUND_UP(room, PAGE_SIZE), SA_SPAN_LARGE, gfp);
+		span = sa_heap_alloc_span_node(DIV_ROUND_UP(room, PAGE_SIZE), SA_SPAN_LARGE,
+					       gfp, node);
 	if (!span)
 		return NULL;
 	span->bytes_req = size;
@@ -144,10 +195,31 @@ static __always_inline bool small_takeback(struct sa_span *span, void *p, unsign
 }
 
 /*
+ * A small object of class @cls from @node, which is not this CPU's memory
+ * node: straight from that node's transfer cache or central list, not
+ * through this CPU's cache (whose objects are this node's).
+ */
+static noinline void *node_alloc(unsigned int cls, size_t size, gfp_t gfp, int node)
+{
+	void *obj;
+
+	if (sa_transfer_fetch_node(node, cls, &obj, 1, 1, gfp) < 1)
+		return NULL;
+	sa_cache_count_alloc(cls, size);
+	return obj;
+}
+
+/* Is @node another node than this CPU's (NUMA_NO_NODE is not)? */
+static __always_inline bool node_is_remote(int node)
+{
+	return node != NUMA_NO_NODE && sa_numa() && sa_valid_node(node) != numa_mem_id();
+}
+
+/*
  * Every non-tiny allocation goes through here; @caller is the client's
- * call site (tracing, the sites table, kmemleak).
- * @node is honoured for objects above a chunk (straight from the page
- * allocator); the page heap is not per node yet.
+ * call site (tracing, the sites table, kmemleak). @node: NUMA_NO_NODE, or
+ * the node the object must come from (from another one only when that
+ * node is out of memory and @gfp has no __GFP_THISNODE).
  */
 static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned long caller)
 {
@@ -170,7 +242,10 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 		given = p ? spanalloc_usable_size(p) : 0;
 	} else {
 		given = sa_classes[cls].size;
-		p = sa_cache_alloc(cls, size, gfp);
+		if (unlikely(node_is_remote(node)))
+			p = node_alloc(cls, size, gfp, sa_valid_node(node));
+		else
+			p = sa_cache_alloc(cls, size, gfp);
 		if (likely(p))
 			small_handout(p, cls, size, gfp, caller);
 	}
@@ -202,6 +277,108 @@ static void large_free(struct sa_span *span, unsigned long caller)
 		sa_heap_free_span(span);
 }
 
+/*
+ * Send a CPU's remote objects home: grouped by node and class, each group
+ * one batch to its node's transfer cache. No lock held; @objs is the
+ * caller's copy and is reordered.
+ */
+static void remote_send(void **objs, unsigned int n)
+{
+	while (n) {
+		struct sa_span *span = sa_span_of(objs[0]);
+		unsigned int cls = span->cls, i, k = 0, rest = 0;
+		int node = span->node;
+		void *batch[SA_REMOTE_MAX];
+
+		for (i = 0; i < n; i++) {
+			struct sa_span *s = sa_span_of(objs[i]);
+
+			if (s->cls == cls && s->node == node)
+				batch[k++] = objs[i];
+			else
+				objs[rest++] = objs[i];
+		}
+		sa_transfer_return_node(node, cls, batch, k);
+		n = rest;
+	}
+}
+
+/*
+ * A free of a small object of another node: into this CPU's remote
+ * buffer; a full buffer goes home.
+ */
+static noinline void remote_free(unsigned int cls, void *p)
+{
+	void *objs[SA_REMOTE_MAX];
+	struct sa_remote *r;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	remote_lock(flags);
+	r = this_cpu_ptr(&sa_remotes);
+	r->objs[r->n++] = p;
+	r->bytes += sa_classes[cls].size;
+	if (r->n == SA_REMOTE_MAX) {
+		n = r->n;
+		memcpy(objs, r->objs, n * sizeof(void *));
+		r->n = 0;
+		r->bytes = 0;
+	}
+	sa_cache_count_free(cls);
+	remote_unlock(flags);
+	if (n)
+		remote_send(objs, n);
+}
+
+/*
+ * Send everything @cpu's remote buffer holds home: @cpu is the running
+ * CPU (its drain work item) or a dead one.
+ */
+static void remote_flush(int cpu, enum sa_flush_by by)
+{
+	struct sa_remote *r = per_cpu_ptr(&sa_remotes, cpu);
+	void *objs[SA_REMOTE_MAX];
+	unsigned long flags = 0;
+	unsigned int n;
+
+	if (!READ_ONCE(r->n))
+		return;
+	if (by == SA_FLUSH_ON_CPU)
+		remote_lock(flags);
+	n = r->n;
+	memcpy(objs, r->objs, n * sizeof(void *));
+	r->n = 0;
+	r->bytes = 0;
+	if (by == SA_FLUSH_ON_CPU)
+		remote_unlock(flags);
+	remote_send(objs, n);
+}
+
+/**
+ * sa_api_remote_held() - objects a CPU holds for other nodes (racy)
+ * @cpu: the CPU
+ *
+ * Return: the number of objects in its remote buffer.
+ */
+unsigned int sa_api_remote_held(int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->n);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_api_remote_held);
+
+/* Bytes every CPU's remote buffer holds (racy unless quiet). */
+static u64 remote_bytes(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	if (!sa_numa())
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->bytes);
+	return sum;
+}
+
 /**
  * spanalloc_alloc() - allocate memory, like kmalloc()
  * @size: bytes wanted
@@ -226,11 +403,16 @@ EXPORT_SYMBOL_GPL(spanalloc_alloc);
 /**
  * spanalloc_alloc_node() - allocate memory on a node, like kmalloc_node()
  * @size: bytes wanted
- * @gfp: allocation flags
- * @node: the node wanted, or %NUMA_NO_NODE for the local one
+ * @gfp: allocation flags; with __GFP_THISNODE the memory is @node's or
+ *	the call fails, otherwise it comes from another node only when @node
+ *	is out of memory
+ * @node: the node wanted, or %NUMA_NO_NODE for the local one (a node that
+ *	is not online counts as %NUMA_NO_NODE)
  *
- * Objects above a chunk (2 MiB) come from @node; smaller ones from the
- * page heap, which is not per node yet: they may come from any node.
+ * An object for another node than this CPU's comes straight from that
+ * node's transfer cache or central list (not through this CPU's cache);
+ * one for this CPU's node from the CPU cache, as spanalloc_alloc() does.
+ * Tiny objects and typed caches' own classes are not placed by node.
  *
  * Context: as spanalloc_alloc().
  * Return: as spanalloc_alloc().
@@ -342,8 +524,12 @@ static __always_inline void sa_free(const void *p, unsigned long caller)
 				    p, sa_classes[cls].size);
 			return;
 		}
-		if (likely(small_takeback(span, (void *)p, caller)))
-			sa_cache_free(cls, (void *)p);
+		if (likely(small_takeback(span, (void *)p, caller))) {
+			if (sa_numa() && unlikely(span->node != numa_mem_id()))
+				remote_free(cls, (void *)p);
+			else
+				sa_cache_free(cls, (void *)p);
+		}
 		return;
 	}
 	if (unlikely(p != span->base)) {
@@ -357,7 +543,9 @@ static __always_inline void sa_free(const void *p, unsigned long caller)
  * spanalloc_free() - free memory from any spanalloc allocation function
  * @p: the memory; NULL and %ZERO_SIZE_PTR are ignored
  *
- * The object goes to the freeing CPU's cache, whichever CPU allocated it.
+ * The object goes to the freeing CPU's cache, whichever CPU allocated it;
+ * on a NUMA machine a small object of another node goes home to that node
+ * instead (in batches, through the CPU's remote buffer).
  * A pointer spanalloc does not own, a pointer into the middle of an object,
  * a large object freed twice, a tiny object freed twice and a free of the
  * object on top of this CPU's cache (an immediate double free) are refused:
@@ -568,8 +756,9 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 		unsigned int cls;
 
 		if (!span || span->kind != SA_SPAN_SMALL || span->cls >= SA_CLASS_TINY ||
-		    !small_obj_start(span, ptrs[i])) {
-			/* NULL, large, tiny or bad: the single path sorts it out. */
+		    !small_obj_start(span, ptrs[i]) ||
+		    (sa_numa() && span->node != numa_mem_id())) {
+			/* NULL, large, tiny, bad or another node's: the single path. */
 			spanalloc_free(ptrs[i++]);
 			continue;
 		}
@@ -580,7 +769,7 @@ void spanalloc_free_bulk(size_t nr, void **ptrs)
 			struct sa_span *s = ZERO_OR_NULL_PTR(ptrs[j]) ? NULL : sa_span_of(ptrs[j]);
 
 			if (!s || s->kind != SA_SPAN_SMALL || s->cls != cls ||
-			    !small_obj_start(s, ptrs[j]))
+			    !small_obj_start(s, ptrs[j]) || s->node != span->node)
 				break;
 			if (small_takeback(s, ptrs[j], _RET_IP_))
 				ptrs[i + n++] = ptrs[j];
@@ -605,7 +794,8 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	unsigned int cls;
 
 	memset(ms, 0, sizeof(*ms));
-	ms->cpu_cached_bytes = sa_cpu_cached_bytes();
+	/* Objects on their way to another node are still this CPU's. */
+	ms->cpu_cached_bytes = sa_cpu_cached_bytes() + remote_bytes();
 	ms->tiny_allocs = SA_CPU_SUM(tiny_allocs);
 	ms->large_allocs = SA_CPU_SUM(large_allocs);
 	ms->bad_frees = SA_CPU_SUM(bad_frees);
@@ -664,13 +854,26 @@ static int sa_cpuhp_state;
 static int sa_cpu_dead(unsigned int cpu)
 {
 	sa_tiny_flush(cpu, SA_FLUSH_DEAD_CPU);
+	remote_flush(cpu, SA_FLUSH_DEAD_CPU);
 	sa_cache_flush(cpu, SA_FLUSH_DEAD_CPU);
 	return 0;
 }
 
+/* A drain's first step on each CPU: its tiny block, then its remote buffer. */
+static void flush_first(int cpu, enum sa_flush_by by)
+{
+	sa_tiny_flush(cpu, by);
+	remote_flush(cpu, by);
+}
+
+static bool first_holds(int cpu)
+{
+	return sa_tiny_holds_block(cpu) || sa_api_remote_held(cpu);
+}
+
 /**
- * sa_api_flush() - flush every CPU's tiny block and cache, then give every
- * class's empty spans to the page heap
+ * sa_api_flush() - flush every CPU's tiny block, remote buffer and cache,
+ * then give every class's empty spans to the page heap
  *
  * The drain sequence, for spanalloc_drain(), the shrinker and the
  * scavenger; the page heap's free pieces are the caller's to release.
@@ -678,7 +881,7 @@ static int sa_cpu_dead(unsigned int cpu)
  */
 void sa_api_flush(void)
 {
-	sa_cache_drain_all(sa_tiny_flush, sa_tiny_holds_block);
+	sa_cache_drain_all(flush_first, first_holds);
 	sa_central_release_empty();
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_api_flush);

@@ -60,11 +60,15 @@ static int __init spanalloc_init(void)
 	ret = sa_heap_init();
 	if (ret)
 		return ret;
-	sa_central_init();
-	sa_transfer_init();
-	ret = sa_cpu_cache_init();
+	ret = sa_central_init();
 	if (ret)
 		goto out_heap;
+	ret = sa_transfer_init();
+	if (ret)
+		goto out_central;
+	ret = sa_cpu_cache_init();
+	if (ret)
+		goto out_transfer;
 	sa_tiny_init();
 	sa_debug_init();
 	ret = sa_sites_init();
@@ -90,9 +94,11 @@ out_sites:
 	sa_sites_exit();
 out_cache:
 	sa_cpu_cache_exit();
-	sa_transfer_exit();
-	sa_central_exit();
 	sa_cpu_cache_destroy();
+out_transfer:
+	sa_transfer_exit();
+out_central:
+	sa_central_exit();
 out_heap:
 	sa_heap_exit();
 	return ret;

@@ -25,17 +25,36 @@
  * a flat table indexed by chunk number covers RAM as it was at load, an
  * xarray anything else (hot-added memory).
  *
- * Locking: one spinlock, sa_heap_lock, irq-safe (spans are cut for
- * allocations made in hardirq context). It is the innermost spanalloc lock:
- * nothing else is taken under it except the xarray's own irq-safe lock, and
- * nothing is allocated under it. Lookups (sa_span_of) take no lock and no
- * RCU read lock: chunk metadata is type-stable (a released chunk's metadata
- * is kept for the next chunk and freed only at unload), so a lookup racing
- * with a release (only a buggy free can) still reads a chunk.
+ * NUMA: one heap per node (struct sa_heap_node: its lock, free lists,
+ * chunks, large objects and counters). A heap holds only pages of its own
+ * node: a piece goes to the heap of page_to_nid() of its first page, and a
+ * chunk (which never straddles nodes: pieces are naturally aligned blocks
+ * of at most 2 MiB, and nodes begin on such boundaries) records its node.
+ * Spans are cut from the heap of the node asked for; when that heap is
+ * empty it grows with alloc_pages_node() on that node, a whole chunk
+ * cheaply with __GFP_THISNODE first; the span's order then comes with the
+ * caller's flags, which may fall back to another node as the page
+ * allocator does, unless the caller passed __GFP_THISNODE. A span cut from
+ * another node's heap that way records the node it was asked for
+ * (sa_span::node: whose central list it belongs to), and its pages go
+ * back to the heap they came from (its chunk's node). On a machine with
+ * one node there is one heap, as before.
+ *
+ * Locking: one spinlock per node, sa_heap_node::lock, irq-safe (spans are
+ * cut for allocations made in hardirq context). It is the innermost
+ * spanalloc lock: nothing else is taken under it except the xarray's own
+ * irq-safe lock (no two node locks nest), and nothing is allocated under
+ * it. sa_spare_lock (irq-safe spinlock, innermost too) guards the spare
+ * chunk metadata every node shares. Lookups (sa_span_of) take no lock and
+ * no RCU read lock: chunk metadata is type-stable (a released chunk's
+ * metadata is kept for the next chunk and freed only at unload), so a
+ * lookup racing with a release (only a buggy free can) still reads a
+ * chunk.
  *
  * What it asks of the level below (the kernel's page allocator): blocks of
- * pages of order up to sa_chunk_order and, for direct objects, compound
- * pages of up to MAX_PAGE_ORDER, never under our lock. The caller's gfp
+ * pages of order up to sa_chunk_order on a given node (alloc_pages_node())
+ * and, for direct objects, compound pages of up to MAX_PAGE_ORDER, never
+ * under our lock. The caller's gfp
  * reaches it only through sa_page_gfp(); our metadata is allocated with
  * sa_meta_gfp() (internal.h).
  */
@@ -57,7 +76,9 @@
 unsigned int sa_chunk_order = 9;
 EXPORT_SYMBOL_IF_KUNIT(sa_chunk_order);
 
-static DEFINE_SPINLOCK(sa_heap_lock);
+DEFINE_STATIC_KEY_FALSE(sa_numa_key);
+EXPORT_SYMBOL_IF_KUNIT(sa_numa_key);
+static DEFINE_SPINLOCK(sa_spare_lock);	/* guards sa_spare_chunks */
 static DEFINE_XARRAY_FLAGS(sa_chunk_xa, XA_FLAGS_LOCK_IRQ);
 void **sa_chunk_map;		/* chunk number -> entry, below sa_map_len */
 EXPORT_SYMBOL_IF_KUNIT(sa_chunk_map);
@@ -66,15 +87,43 @@ EXPORT_SYMBOL_IF_KUNIT(sa_map_len);
 unsigned long sa_lm_base __ro_after_init;	/* see sa_lpn() */
 EXPORT_SYMBOL_IF_KUNIT(sa_lm_base);
 static LIST_HEAD(sa_spare_chunks);	/* metadata of released chunks */
-static LIST_HEAD(sa_chunks);
-static LIST_HEAD(sa_large_spans);	/* live large objects, for unload */
-static struct list_head sa_free_lists[MAX_PAGE_ORDER + 1];
 static struct kmem_cache *sa_span_cache;
+/* Bytes of chunk and span bookkeeping (every node's). */
+static atomic_long_t sa_heap_meta = ATOMIC_LONG_INIT(0);
 
-/* Counters, under sa_heap_lock. */
-static u64 sa_heap_sys, sa_heap_idle, sa_heap_released, sa_heap_locks;
-static u64 sa_nr_chunks, sa_nr_pieces, sa_nr_direct, sa_nr_large, sa_heap_meta;
-static u64 sa_free_blocks[MAX_PAGE_ORDER + 1];
+/**
+ * struct sa_heap_node - the page heap of one NUMA node
+ * @lock: guards everything below and the node's chunks' free lists
+ * @chunks: chunks with at least one piece held
+ * @large_spans: live large objects (and direct ones of this node), for unload
+ * @free_lists: free buddy blocks per order
+ * @sys: bytes held from the page allocator (pieces and direct objects)
+ * @idle: bytes on the free lists
+ * @released: bytes given back to the page allocator since load
+ * @locks: times @lock was taken
+ * @nr_chunks: chunks on @chunks
+ * @nr_pieces: pieces held
+ * @nr_direct: direct objects
+ * @nr_large: large objects cut from the buddy heap
+ * @free_blocks: free blocks per order
+ */
+struct sa_heap_node {
+	spinlock_t lock;	/* irq-safe; see the top of this file */
+	struct list_head chunks;
+	struct list_head large_spans;
+	struct list_head free_lists[MAX_PAGE_ORDER + 1];
+	u64 sys, idle, released, locks;
+	u64 nr_chunks, nr_pieces, nr_direct, nr_large;
+	u64 free_blocks[MAX_PAGE_ORDER + 1];
+} ____cacheline_aligned_in_smp;
+
+/* One heap per possible node id, below nr_node_ids. */
+static struct sa_heap_node **sa_heaps;
+
+static inline struct sa_heap_node *heap_of(int node)
+{
+	return sa_heaps[node];
+}
 
 /*
  * A free buddy block keeps its list link in its own first bytes; a piece
@@ -100,34 +149,44 @@ static inline unsigned int chunk_page_idx(struct sa_chunk *ch, const void *addr)
 	return sa_lpn(addr) - ch->lpn;
 }
 
-static inline void heap_lock(unsigned long *flags)
+static inline void heap_lock(struct sa_heap_node *h, unsigned long *flags)
+	__acquires(&h->lock)
 {
-	spin_lock_irqsave(&sa_heap_lock, *flags);
-	sa_heap_locks++;
+	spin_lock_irqsave(&h->lock, *flags);
+	h->locks++;
 }
 
-static inline void heap_unlock(unsigned long flags)
+static inline void heap_unlock(struct sa_heap_node *h, unsigned long flags)
+	__releases(&h->lock)
 {
-	spin_unlock_irqrestore(&sa_heap_lock, flags);
+	spin_unlock_irqrestore(&h->lock, flags);
 }
 
-/* Put a block on its free list. Caller holds sa_heap_lock. */
+/* The heap a chunk's pages belong to. */
+static inline struct sa_heap_node *chunk_heap(struct sa_chunk *ch)
+{
+	return heap_of(ch->node);
+}
+
+/* Put a block on its free list. Caller holds the chunk's heap lock. */
 static void block_push(struct sa_chunk *ch, unsigned int idx, unsigned int order)
 {
 	struct sa_free_block *b = chunk_page_addr(ch, idx);
+	struct sa_heap_node *h = chunk_heap(ch);
 
-	lockdep_assert_held(&sa_heap_lock);
+	lockdep_assert_held(&h->lock);
 	ch->free_order[idx] = order;
-	list_add(&b->link, &sa_free_lists[order]);
-	sa_free_blocks[order]++;
+	list_add(&b->link, &h->free_lists[order]);
+	h->free_blocks[order]++;
 }
 
 static void block_unlink(struct sa_chunk *ch, unsigned int idx)
 {
 	struct sa_free_block *b = chunk_page_addr(ch, idx);
+	struct sa_heap_node *h = chunk_heap(ch);
 
-	lockdep_assert_held(&sa_heap_lock);
-	sa_free_blocks[ch->free_order[idx]]--;
+	lockdep_assert_held(&h->lock);
+	h->free_blocks[ch->free_order[idx]]--;
 	ch->free_order[idx] = SA_FREE_NONE;
 	list_del(&b->link);
 }
@@ -147,15 +206,16 @@ static struct sa_chunk *chunk_of_addr(const void *addr)
 
 /*
  * Free a block of @order at page @idx of @ch, coalescing with free buddies.
- * Caller holds sa_heap_lock.
+ * Caller holds the chunk's heap lock.
  */
 static void buddy_free(struct sa_chunk *ch, unsigned int idx, unsigned int order)
 {
 	unsigned int top = ch->piece_order[idx];
+	struct sa_heap_node *h = chunk_heap(ch);
 
-	lockdep_assert_held(&sa_heap_lock);
+	lockdep_assert_held(&h->lock);
 	ch->free_pages += 1U << order;
-	sa_heap_idle += PAGE_SIZE << order;
+	h->idle += PAGE_SIZE << order;
 	while (order < top) {
 		unsigned int buddy = idx ^ (1U << order);
 
@@ -185,20 +245,21 @@ static void buddy_free_range(struct sa_chunk *ch, unsigned int idx, unsigned int
 	}
 }
 
-/* Take a block of @order from the free lists, splitting. Under lock. */
-static struct sa_chunk *buddy_alloc(unsigned int order, unsigned int *idxp)
+/* Take a block of @order from @h's free lists, splitting. Under @h's lock. */
+static struct sa_chunk *buddy_alloc(struct sa_heap_node *h, unsigned int order,
+				    unsigned int *idxp)
 {
 	unsigned int o;
 
-	lockdep_assert_held(&sa_heap_lock);
+	lockdep_assert_held(&h->lock);
 	for (o = order; o <= sa_chunk_order; o++) {
 		struct sa_free_block *b;
 		struct sa_chunk *ch;
 		unsigned int idx;
 
-		if (list_empty(&sa_free_lists[o]))
+		if (list_empty(&h->free_lists[o]))
 			continue;
-		b = list_first_entry(&sa_free_lists[o], struct sa_free_block, link);
+		b = list_first_entry(&h->free_lists[o], struct sa_free_block, link);
 		ch = chunk_of_addr(b);
 		idx = chunk_page_idx(ch, b);
 		block_unlink(ch, idx);
@@ -207,7 +268,7 @@ static struct sa_chunk *buddy_alloc(unsigned int order, unsigned int *idxp)
 			block_push(ch, idx + (1U << o), o);
 		}
 		ch->free_pages -= 1U << order;
-		sa_heap_idle -= PAGE_SIZE << order;
+		h->idle -= PAGE_SIZE << order;
 		*idxp = idx;
 		return ch;
 	}
@@ -262,11 +323,11 @@ static struct sa_chunk *chunk_meta_get(gfp_t gfp)
 	struct sa_chunk *ch;
 	unsigned long flags;
 
-	spin_lock_irqsave(&sa_heap_lock, flags);
+	spin_lock_irqsave(&sa_spare_lock, flags);
 	ch = list_first_entry_or_null(&sa_spare_chunks, struct sa_chunk, link);
 	if (ch)
 		list_del(&ch->link);
-	spin_unlock_irqrestore(&sa_heap_lock, flags);
+	spin_unlock_irqrestore(&sa_spare_lock, flags);
 	if (ch)
 		return ch;
 	ch = kmalloc(struct_size(ch, free_order, 2 * n), gfp);
@@ -283,73 +344,93 @@ static struct sa_chunk *chunk_meta_get(gfp_t gfp)
 		return NULL;
 	}
 	ch->piece_order = ch->free_order + n;
-	spin_lock_irqsave(&sa_heap_lock, flags);
-	sa_heap_meta += chunk_meta_bytes();
-	spin_unlock_irqrestore(&sa_heap_lock, flags);
+	atomic_long_add(chunk_meta_bytes(), &sa_heap_meta);
 	return ch;
 }
 
 /*
- * Pages for the heap: a whole chunk if it comes cheaply and the caller may
- * sleep, else just @need (the span's order) with the caller's flags. Sets
- * *@order to what was got.
+ * Pages for @node's heap: a whole chunk of that node if it comes cheaply
+ * and the caller may sleep, else just @need (the span's order) with the
+ * caller's flags (another node's pages unless they hold __GFP_THISNODE).
+ * Sets *@order to what was got.
  */
-static struct page *heap_pages(unsigned int need, gfp_t gfp, unsigned int *order)
+static struct page *heap_pages(int node, unsigned int need, gfp_t gfp, unsigned int *order)
 {
 	gfp_t cheap = (gfp & ~(__GFP_NOFAIL | __GFP_HIGH | __GFP_MEMALLOC)) |
-		      __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
+		      __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC | __GFP_THISNODE;
 	struct page *page;
 
 	if (need < sa_chunk_order && gfpflags_allow_blocking(gfp)) {
-		page = alloc_pages(cheap, sa_chunk_order);
+		page = alloc_pages_node(node, cheap, sa_chunk_order);
 		if (page) {
 			*order = sa_chunk_order;
 			return page;
 		}
 	}
 	*order = need;
-	return alloc_pages(need < sa_chunk_order ? gfp : gfp | __GFP_NOWARN, need);
+	return alloc_pages_node(node, need < sa_chunk_order ? gfp : gfp | __GFP_NOWARN, need);
 }
 
 /*
- * Add a piece of 2^@order pages to the heap, in @ch's chunk, which is on
- * the chunk list already or is made so here. Caller holds sa_heap_lock.
+ * Add a piece of 2^@order pages to its heap, in @ch's chunk, which is on
+ * the heap's chunk list already or is made so here. Caller holds the
+ * chunk's heap lock.
  */
 static void piece_add(struct sa_chunk *ch, unsigned int idx, unsigned int order)
 {
-	lockdep_assert_held(&sa_heap_lock);
+	struct sa_heap_node *h = chunk_heap(ch);
+
+	lockdep_assert_held(&h->lock);
 	if (!ch->pieces) {
-		list_add(&ch->link, &sa_chunks);
-		sa_nr_chunks++;
+		list_add(&ch->link, &h->chunks);
+		h->nr_chunks++;
 	}
 	ch->pieces++;
-	sa_nr_pieces++;
+	h->nr_pieces++;
 	memset(ch->piece_order + idx, order, 1U << order);
-	sa_heap_sys += PAGE_SIZE << order;
+	h->sys += PAGE_SIZE << order;
 	buddy_free(ch, idx, order);
 }
 
+static void spare_put(struct sa_chunk *ch)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sa_spare_lock, flags);
+	list_add(&ch->link, &sa_spare_chunks);
+	spin_unlock_irqrestore(&sa_spare_lock, flags);
+}
+
 /**
- * sa_heap_grow() - take a piece of at least 2^@need pages from the kernel
+ * sa_heap_grow_node() - take a piece of at least 2^@need pages from the
+ * kernel for @node's heap
  * @need: the order the caller's span needs
- * @gfp: the caller's flags, as sa_page_gfp() leaves them
+ * @gfp: the caller's flags, as sa_page_gfp() leaves them (with
+ *	__GFP_THISNODE the piece is @node's or none)
+ * @node: the node wanted (a valid node id)
  *
+ * The piece goes to the heap of the node its pages are on: @node's unless
+ * that node had none to give and the page allocator fell back.
  * Context: any the @gfp allows; no spanalloc lock held.
- * Return: 0, or -ENOMEM.
+ * Return: the node whose heap grew, or -ENOMEM.
  */
-int sa_heap_grow(unsigned int need, gfp_t gfp)
+int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node)
 {
 	struct sa_chunk *ch, *spare;
 	unsigned long flags, lpn, index;
 	unsigned int order, idx;
+	struct sa_heap_node *h;
 	struct page *page;
+	int nid;
 
 	spare = chunk_meta_get(sa_meta_gfp(gfp));
 	if (!spare)
 		return -ENOMEM;
-	page = heap_pages(need, gfp, &order);
+	page = heap_pages(node, need, gfp, &order);
 	if (!page)
 		goto out_spare;
+	nid = page_to_nid(page);
+	h = heap_of(nid);
 	lpn = sa_lpn(page_address(page));
 	index = lpn >> sa_chunk_order;
 	if (WARN_ON_ONCE(lpn & ((1UL << order) - 1)))
@@ -358,12 +439,13 @@ int sa_heap_grow(unsigned int need, gfp_t gfp)
 	    xa_reserve_irq(&sa_chunk_xa, index, sa_meta_gfp(gfp)))
 		goto out_pages;
 
-	heap_lock(&flags);
+	heap_lock(h, &flags);
 	ch = entry_load(index);
 	if (!ch) {
 		ch = spare;
 		spare = NULL;
 		ch->lpn = index << sa_chunk_order;
+		ch->node = nid;
 		ch->free_pages = 0;
 		ch->pieces = 0;
 		memset(ch->free_order, SA_FREE_NONE, 2 * chunk_pages());
@@ -375,49 +457,66 @@ int sa_heap_grow(unsigned int need, gfp_t gfp)
 			xa_unlock(&sa_chunk_xa);
 		}
 	}
+	/* A chunk lies on one node: its pieces all come from there. */
+	WARN_ON_ONCE(ch->node != nid);
 	idx = lpn - ch->lpn;
 	piece_add(ch, idx, order);
+	heap_unlock(h, flags);
 	if (spare)
-		list_add(&spare->link, &sa_spare_chunks);
-	heap_unlock(flags);
+		spare_put(spare);
 	trace_heap_grow(1U << order);
-	return 0;
+	return nid;
 
 out_pages:
 	__free_pages(page, order);
 out_spare:
-	spin_lock_irqsave(&sa_heap_lock, flags);
-	list_add(&spare->link, &sa_spare_chunks);
-	spin_unlock_irqrestore(&sa_heap_lock, flags);
+	spare_put(spare);
 	return -ENOMEM;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_grow_node);
+
+/**
+ * sa_heap_grow() - sa_heap_grow_node() for this CPU's memory node
+ * @need: the order the caller's span needs
+ * @gfp: the caller's flags, as sa_page_gfp() leaves them
+ *
+ * Context: any the @gfp allows; no spanalloc lock held.
+ * Return: 0, or -ENOMEM.
+ */
+int sa_heap_grow(unsigned int need, gfp_t gfp)
+{
+	return sa_heap_grow_node(need, gfp, sa_local_node()) < 0 ? -ENOMEM : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_grow);
 
 /*
  * Take the wholly free piece at page @idx of @ch out of the heap onto
- * @release; a chunk left with no piece leaves the map and its metadata
- * becomes spare (kept: lookups may still read it). Under sa_heap_lock.
+ * @release; a chunk left with no piece leaves the map and onto @spare
+ * (its metadata becomes spare, kept: lookups may still read it). Under
+ * the chunk's heap lock.
  */
-static void piece_detach(struct sa_chunk *ch, unsigned int idx, struct list_head *release)
+static void piece_detach(struct sa_chunk *ch, unsigned int idx, struct list_head *release,
+			 struct list_head *spare)
 {
 	unsigned int order = ch->piece_order[idx];
 	struct sa_free_block *b = chunk_page_addr(ch, idx);
 	unsigned long index = ch->lpn >> sa_chunk_order;
+	struct sa_heap_node *h = chunk_heap(ch);
 
-	lockdep_assert_held(&sa_heap_lock);
+	lockdep_assert_held(&h->lock);
 	block_unlink(ch, idx);
 	memset(ch->piece_order + idx, SA_FREE_NONE, 1U << order);
 	ch->free_pages -= 1U << order;
-	sa_heap_idle -= PAGE_SIZE << order;
-	sa_heap_sys -= PAGE_SIZE << order;
-	sa_heap_released += PAGE_SIZE << order;
-	sa_nr_pieces--;
+	h->idle -= PAGE_SIZE << order;
+	h->sys -= PAGE_SIZE << order;
+	h->released += PAGE_SIZE << order;
+	h->nr_pieces--;
 	b->order = order;
 	list_add(&b->link, release);
 	if (--ch->pieces)
 		return;
-	list_move(&ch->link, &sa_spare_chunks);
-	sa_nr_chunks--;
+	list_move(&ch->link, spare);
+	h->nr_chunks--;
 	if (index < sa_map_len) {
 		WRITE_ONCE(sa_chunk_map[index], NULL);
 	} else {
@@ -427,9 +526,12 @@ static void piece_detach(struct sa_chunk *ch, unsigned int idx, struct list_head
 	}
 }
 
+static unsigned long heap_release_node(struct sa_heap_node *h, unsigned int keep,
+				       unsigned long idle);
+
 /**
  * sa_heap_release_free() - give wholly free pieces back to the kernel
- * @keep: chunks' worth of wholly free pieces to keep
+ * @keep: chunks' worth of wholly free pieces to keep, per node
  * @idle: only pieces in chunks that last had a piece become wholly free at
  *	least this many jiffies ago (0: all)
  *
@@ -438,15 +540,43 @@ static void piece_detach(struct sa_chunk *ch, unsigned int idx, struct list_head
  */
 unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 {
+	unsigned long bytes = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		bytes += heap_release_node(heap_of(nid), keep, idle);
+	return bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_release_free);
+
+/**
+ * sa_heap_node_release_free() - sa_heap_release_free() for one node's heap
+ * @node: the node
+ * @keep: chunks' worth of wholly free pieces to keep
+ * @idle: as for sa_heap_release_free()
+ *
+ * Context: any.
+ * Return: the bytes released.
+ */
+unsigned long sa_heap_node_release_free(int node, unsigned int keep, unsigned long idle)
+{
+	return heap_release_node(heap_of(node), keep, idle);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_node_release_free);
+
+static unsigned long heap_release_node(struct sa_heap_node *h, unsigned int keep,
+				       unsigned long idle)
+{
 	unsigned long keep_pages = (unsigned long)keep << sa_chunk_order;
 	unsigned long flags, bytes = 0, kept = 0;
 	struct sa_free_block *b, *tmp;
 	struct sa_chunk *ch, *next;
 	LIST_HEAD(release);
+	LIST_HEAD(spare);
 	unsigned int idx, po;
 
-	heap_lock(&flags);
-	list_for_each_entry_safe(ch, next, &sa_chunks, link) {
+	heap_lock(h, &flags);
+	list_for_each_entry_safe(ch, next, &h->chunks, link) {
 		bool young = idle && time_before(jiffies, ch->free_since + idle);
 
 		idx = 0;
@@ -463,17 +593,22 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 					bytes += PAGE_SIZE << po;
 					/* The chunk's last piece takes it off the list. */
 					if (ch->pieces == 1) {
-						piece_detach(ch, idx, &release);
+						piece_detach(ch, idx, &release, &spare);
 						break;
 					}
-					piece_detach(ch, idx, &release);
+					piece_detach(ch, idx, &release, &spare);
 				}
 			}
 			idx += 1U << po;
 		}
 	}
-	heap_unlock(flags);
+	heap_unlock(h, flags);
 
+	if (!list_empty(&spare)) {
+		spin_lock_irqsave(&sa_spare_lock, flags);
+		list_splice(&spare, &sa_spare_chunks);
+		spin_unlock_irqrestore(&sa_spare_lock, flags);
+	}
 	list_for_each_entry_safe(b, tmp, &release, link) {
 		unsigned int order = b->order;
 
@@ -482,40 +617,54 @@ unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle)
 	}
 	return bytes;
 }
-EXPORT_SYMBOL_IF_KUNIT(sa_heap_release_free);
 
 /**
- * sa_heap_alloc_span() - cut a span of @npages pages from the buddy heap
+ * sa_heap_alloc_span_node() - cut a span of @npages pages from a node's heap
  * @npages: pages wanted, 1..chunk pages; a power of two for size classes,
  *	any count for large objects (the block's tail goes back to the heap)
  * @kind: SA_SPAN_SMALL (objects of a size class) or SA_SPAN_LARGE (one
  *	large object, counted for the pageheap file)
- * @gfp: allocation flags, used if the heap must grow
+ * @gfp: allocation flags, used if the heap must grow; with __GFP_THISNODE
+ *	the pages are @node's or the call fails
+ * @node: the node wanted, or %NUMA_NO_NODE for this CPU's memory node
  *
+ * From @node's heap; when it is empty the heap grows on @node, and only
+ * when @node has no pages to give (and @gfp allows it) the span comes from
+ * the node the page allocator fell back to. The span's node field is
+ * @node either way (whose lists the span's objects belong to); its chunk
+ * says where its pages are.
  * Context: any; sleeps only if @gfp allows it. No spanalloc lock held.
- * Return: a zeroed span with base, chunk, npages, order and kind set, or
- * NULL.
+ * Return: a zeroed span with base, chunk, npages, order, kind and node
+ * set, or NULL.
  */
-struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp)
+struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
+					gfp_t gfp, int node)
 {
 	unsigned int order = order_base_2(npages), idx, i;
+	struct sa_heap_node *h;
 	struct sa_chunk *ch;
 	struct sa_span *span;
 	unsigned long flags;
+	int nid;
 
 	if (WARN_ON_ONCE(!npages || order > sa_chunk_order || kind == SA_SPAN_DIRECT))
 		return NULL;
+	node = sa_valid_node(node);
 	gfp = sa_page_gfp(gfp);
 	span = kmem_cache_zalloc(sa_span_cache, sa_meta_gfp(gfp));
 	if (!span)
 		return NULL;
+	nid = node;
 	for (;;) {
-		heap_lock(&flags);
-		ch = buddy_alloc(order, &idx);
+		h = heap_of(nid);
+		heap_lock(h, &flags);
+		ch = buddy_alloc(h, order, &idx);
 		if (ch)
 			break;
-		heap_unlock(flags);
-		if (sa_heap_grow(order, gfp))
+		heap_unlock(h, flags);
+		/* Grow on @node; the piece lands where the page allocator found it. */
+		nid = sa_heap_grow_node(order, gfp, node);
+		if (nid < 0)
 			goto fail;
 	}
 	/* Give back the tail of a block bigger than the span. */
@@ -526,18 +675,34 @@ struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, 
 	span->npages = npages;
 	span->order = order;
 	span->kind = kind;
+	span->node = node;
 	for (i = 0; i < npages; i++)
 		WRITE_ONCE(ch->span_of[idx + i], span);
-	sa_heap_meta += sizeof(*span);
 	if (kind == SA_SPAN_LARGE) {
-		sa_nr_large++;
-		list_add(&span->link, &sa_large_spans);
+		h->nr_large++;
+		list_add(&span->link, &h->large_spans);
 	}
-	heap_unlock(flags);
+	heap_unlock(h, flags);
+	atomic_long_add(sizeof(*span), &sa_heap_meta);
 	return span;
 fail:
 	kmem_cache_free(sa_span_cache, span);
 	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span_node);
+
+/**
+ * sa_heap_alloc_span() - sa_heap_alloc_span_node() on this CPU's memory node
+ * @npages: pages wanted
+ * @kind: SA_SPAN_SMALL or SA_SPAN_LARGE
+ * @gfp: allocation flags, used if the heap must grow
+ *
+ * Context: as sa_heap_alloc_span_node().
+ * Return: the span, or NULL.
+ */
+struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp)
+{
+	return sa_heap_alloc_span_node(npages, kind, gfp, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span);
 
@@ -545,25 +710,27 @@ EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span);
  * sa_heap_free_span() - give a span's pages back to the buddy heap
  * @span: span from sa_heap_alloc_span(); freed by this call
  *
- * Context: any. Takes sa_heap_lock.
+ * The pages go back to the heap of the node they are on.
+ * Context: any. Takes that heap's lock.
  */
 void sa_heap_free_span(struct sa_span *span)
 {
 	struct sa_chunk *ch = span->chunk;
+	struct sa_heap_node *h = chunk_heap(ch);
 	unsigned int idx, i;
 	unsigned long flags;
 
 	idx = chunk_page_idx(ch, span->base);
-	heap_lock(&flags);
+	heap_lock(h, &flags);
 	for (i = 0; i < span->npages; i++)
 		WRITE_ONCE(ch->span_of[idx + i], NULL);
 	buddy_free_range(ch, idx, span->npages);
-	sa_heap_meta -= sizeof(*span);
 	if (span->kind == SA_SPAN_LARGE) {
-		sa_nr_large--;
+		h->nr_large--;
 		list_del(&span->link);
 	}
-	heap_unlock(flags);
+	heap_unlock(h, flags);
+	atomic_long_sub(sizeof(*span), &sa_heap_meta);
 	kmem_cache_free(sa_span_cache, span);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_free_span);
@@ -581,6 +748,7 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node)
 {
 	unsigned int order = get_order(size);
 	unsigned long first, i, n;
+	struct sa_heap_node *h;
 	struct sa_span *span;
 	unsigned long flags;
 	struct page *page;
@@ -593,13 +761,14 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node)
 	span = kmem_cache_zalloc(sa_span_cache, sa_meta_gfp(gfp));
 	if (!span)
 		return NULL;
-	page = alloc_pages_node(node, sa_page_gfp(gfp) | __GFP_COMP, order);
+	page = alloc_pages_node(sa_valid_node(node), sa_page_gfp(gfp) | __GFP_COMP, order);
 	if (!page)
 		goto out_span;
 	span->kind = SA_SPAN_DIRECT;
 	span->base = page_address(page);
 	span->npages = 1U << order;
 	span->order = order;
+	span->node = page_to_nid(page);
 	first = sa_lpn(span->base) >> sa_chunk_order;
 	n = max(1UL, (1UL << order) >> sa_chunk_order);
 	for (i = 0; i < n; i++) {
@@ -610,12 +779,13 @@ struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node)
 			goto out_pages;
 		}
 	}
-	heap_lock(&flags);
-	sa_heap_sys += PAGE_SIZE << order;
-	sa_heap_meta += sizeof(*span);
-	sa_nr_direct++;
-	list_add(&span->link, &sa_large_spans);
-	heap_unlock(flags);
+	h = heap_of(span->node);
+	heap_lock(h, &flags);
+	h->sys += PAGE_SIZE << order;
+	h->nr_direct++;
+	list_add(&span->link, &h->large_spans);
+	heap_unlock(h, flags);
+	atomic_long_add(sizeof(*span), &sa_heap_meta);
 	trace_heap_grow(1UL << order);
 	return span;
 out_pages:
@@ -633,18 +803,19 @@ void sa_heap_free_direct(struct sa_span *span)
 {
 	unsigned long first, i, n, flags;
 	struct page *page = virt_to_page(span->base);
+	struct sa_heap_node *h = heap_of(span->node);
 
 	first = sa_lpn(span->base) >> sa_chunk_order;
 	n = max(1UL, (1UL << span->order) >> sa_chunk_order);
 	for (i = 0; i < n; i++)
 		entry_erase(first + i);
-	heap_lock(&flags);
-	sa_heap_sys -= PAGE_SIZE << span->order;
-	sa_heap_released += PAGE_SIZE << span->order;
-	sa_heap_meta -= sizeof(*span);
-	sa_nr_direct--;
+	heap_lock(h, &flags);
+	h->sys -= PAGE_SIZE << span->order;
+	h->released += PAGE_SIZE << span->order;
+	h->nr_direct--;
 	list_del(&span->link);
-	heap_unlock(flags);
+	heap_unlock(h, flags);
+	atomic_long_sub(sizeof(*span), &sa_heap_meta);
 	__free_pages(page, span->order);
 	trace_heap_release(1UL << span->order);
 	kmem_cache_free(sa_span_cache, span);
@@ -670,28 +841,52 @@ struct sa_span *sa_span_of_slow(const void *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_span_of_slow);
 
+/* Add one node's counters to @st (zeroed by the caller). */
+static void heap_node_add_stats(struct sa_heap_node *h, struct sa_heap_stats *st)
+{
+	unsigned long flags;
+	unsigned int o;
+
+	heap_lock(h, &flags);
+	st->sys += h->sys;
+	st->idle += h->idle;
+	st->released += h->released;
+	st->chunks += h->nr_chunks;
+	st->pieces += h->nr_pieces;
+	st->direct += h->nr_direct;
+	st->large += h->nr_large;
+	st->lock_count += h->locks;
+	for (o = 0; o <= MAX_PAGE_ORDER; o++)
+		st->free_blocks[o] += h->free_blocks[o];
+	heap_unlock(h, flags);
+}
+
 /**
- * sa_heap_read_stats() - a consistent copy of the page heap's counters
- * @st: filled in
+ * sa_heap_read_stats() - the page heap's counters, every node's summed
+ * @st: filled in; each node's are consistent (read under its lock)
  */
 void sa_heap_read_stats(struct sa_heap_stats *st)
 {
-	unsigned long flags;
+	int nid;
 
-	heap_lock(&flags);
-	st->sys = sa_heap_sys;
-	st->idle = sa_heap_idle;
-	st->released = sa_heap_released;
-	st->chunks = sa_nr_chunks;
-	st->pieces = sa_nr_pieces;
-	st->direct = sa_nr_direct;
-	st->large = sa_nr_large;
-	st->lock_count = sa_heap_locks;
-	st->metadata = sa_heap_meta;
-	memcpy(st->free_blocks, sa_free_blocks, sizeof(st->free_blocks));
-	heap_unlock(flags);
+	memset(st, 0, sizeof(*st));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		heap_node_add_stats(heap_of(nid), st);
+	st->metadata = max(atomic_long_read(&sa_heap_meta), 0L);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_read_stats);
+
+/**
+ * sa_heap_read_node_stats() - one node's page heap counters
+ * @node: the node (below nr_node_ids)
+ * @st: filled in (metadata is not per node: 0)
+ */
+void sa_heap_read_node_stats(int node, struct sa_heap_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	heap_node_add_stats(heap_of(node), st);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_read_node_stats);
 
 /**
  * sa_heap_free_all_large() - call @fn on every live large object's span
@@ -699,16 +894,21 @@ EXPORT_SYMBOL_IF_KUNIT(sa_heap_read_stats);
  */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span))
 {
+	struct sa_heap_node *h;
 	struct sa_span *span;
 	unsigned long flags;
+	int nid;
 
-	for (;;) {
-		heap_lock(&flags);
-		span = list_first_entry_or_null(&sa_large_spans, struct sa_span, link);
-		heap_unlock(flags);
-		if (!span)
-			return;
-		fn(span);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		h = heap_of(nid);
+		for (;;) {
+			heap_lock(h, &flags);
+			span = list_first_entry_or_null(&h->large_spans, struct sa_span, link);
+			heap_unlock(h, flags);
+			if (!span)
+				break;
+			fn(span);
+		}
 	}
 }
 
@@ -722,13 +922,16 @@ void sa_heap_walk_spans(void (*fn)(struct sa_span *span))
 {
 	struct sa_chunk *ch;
 	unsigned int i;
+	int nid;
 
-	list_for_each_entry(ch, &sa_chunks, link) {
-		for (i = 0; i < chunk_pages(); i++) {
-			struct sa_span *span = ch->span_of[i];
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		list_for_each_entry(ch, &heap_of(nid)->chunks, link) {
+			for (i = 0; i < chunk_pages(); i++) {
+				struct sa_span *span = ch->span_of[i];
 
-			if (span && span->base == chunk_page_addr(ch, i))
-				fn(span);
+				if (span && span->base == chunk_page_addr(ch, i))
+					fn(span);
+			}
 		}
 	}
 }
@@ -748,10 +951,48 @@ static unsigned long ram_base_pfn(void)
 	return pfn == ULONG_MAX ? 0 : round_down(pfn, 1UL << MAX_PAGE_ORDER);
 }
 
-int sa_heap_init(void)
+static void heaps_free(void)
+{
+	int nid;
+
+	if (!sa_heaps)
+		return;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		kfree(sa_heaps[nid]);
+	kfree(sa_heaps);
+	sa_heaps = NULL;
+}
+
+/* One heap per node id; each on its own node where it has memory. */
+static int heaps_alloc(void)
 {
 	unsigned int i;
+	int nid;
 
+	sa_heaps = kcalloc(nr_node_ids, sizeof(*sa_heaps), GFP_KERNEL);
+	if (!sa_heaps)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct sa_heap_node *h;
+
+		h = kzalloc_node(sizeof(*h), GFP_KERNEL,
+				 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!h) {
+			heaps_free();
+			return -ENOMEM;
+		}
+		spin_lock_init(&h->lock);
+		INIT_LIST_HEAD(&h->chunks);
+		INIT_LIST_HEAD(&h->large_spans);
+		for (i = 0; i <= MAX_PAGE_ORDER; i++)
+			INIT_LIST_HEAD(&h->free_lists[i]);
+		sa_heaps[nid] = h;
+	}
+	return 0;
+}
+
+int sa_heap_init(void)
+{
 	/*
 	 * The table spans RAM, not the linear map from PAGE_OFFSET: on arm64
 	 * RAM may be mapped terabytes above it (see sa_lpn()).
@@ -761,19 +1002,24 @@ int sa_heap_init(void)
 	sa_chunk_map = vzalloc(array_size(max(sa_map_len, 1UL), sizeof(void *)));
 	if (!sa_chunk_map)
 		return -ENOMEM;
-	sa_heap_meta = array_size(sa_map_len, sizeof(void *));
-
-	for (i = 0; i <= MAX_PAGE_ORDER; i++)
-		INIT_LIST_HEAD(&sa_free_lists[i]);
+	atomic_long_set(&sa_heap_meta, array_size(sa_map_len, sizeof(void *)));
+	if (heaps_alloc()) {
+		vfree(sa_chunk_map);
+		return -ENOMEM;
+	}
 	/*
 	 * Spans are type-safe for RCU: a lock-free lookup racing with the
 	 * span's free (only a buggy double free can) still reads a span.
 	 */
 	sa_span_cache = KMEM_CACHE(sa_span, SLAB_TYPESAFE_BY_RCU);
 	if (!sa_span_cache) {
+		heaps_free();
 		vfree(sa_chunk_map);
 		return -ENOMEM;
 	}
+	/* More than one node: frees look at their span's node (main.c). */
+	if (nr_node_ids > 1)
+		static_branch_enable(&sa_numa_key);
 	return 0;
 }
 
@@ -781,13 +1027,18 @@ int sa_heap_init(void)
 void sa_heap_exit(void)
 {
 	struct sa_chunk *ch, *tmp;
+	int nid;
 
+	static_branch_disable(&sa_numa_key);
 	sa_heap_release_free(0, 0);
 	list_for_each_entry_safe(ch, tmp, &sa_spare_chunks, link) {
 		free_pages((unsigned long)ch->span_of, span_table_order());
 		kfree(ch);
 	}
-	WARN(!list_empty(&sa_chunks), "spanalloc: chunks still in use at exit\n");
+	for (nid = 0; nid < nr_node_ids; nid++)
+		WARN(!list_empty(&heap_of(nid)->chunks),
+		     "spanalloc: chunks of node %d still in use at exit\n", nid);
+	heaps_free();
 	kmem_cache_destroy(sa_span_cache);
 	vfree(sa_chunk_map);
 }

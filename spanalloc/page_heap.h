@@ -7,8 +7,8 @@
  * Provides: sa_heap_*() to grow, cut and free spans and direct objects, give
  * free pieces back, read its counters; sa_span_of() for every level above.
  * Requires: the kernel's page allocator only.
- * Locks: sa_heap_lock (irq-safe spinlock), innermost but for the chunk
- * xarray's own lock; lookups take none.
+ * Locks: one irq-safe spinlock per node's heap, innermost but for the
+ * chunk xarray's own lock and sa_spare_lock; lookups take none.
  */
 #ifndef _SPANALLOC_PAGE_HEAP_H
 #define _SPANALLOC_PAGE_HEAP_H
@@ -20,7 +20,10 @@ extern unsigned int sa_chunk_order;
 int sa_heap_init(void);
 void sa_heap_exit(void);
 int sa_heap_grow(unsigned int need, gfp_t gfp);
+int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node);
 struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp);
+struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
+					gfp_t gfp, int node);
 void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node);
 void sa_heap_free_direct(struct sa_span *span);
@@ -64,9 +67,10 @@ static __always_inline struct sa_span *sa_span_of(const void *p)
 }
 
 unsigned long sa_heap_release_free(unsigned int keep, unsigned long idle);
+unsigned long sa_heap_node_release_free(int node, unsigned int keep, unsigned long idle);
 
 /**
- * struct sa_heap_stats - page heap counters, read under the heap lock
+ * struct sa_heap_stats - page heap counters, each node's read under its lock
  * @sys: bytes held from the page allocator (chunks and direct objects)
  * @idle: bytes on the buddy free lists
  * @released: bytes given back to the page allocator since load
@@ -87,6 +91,7 @@ struct sa_heap_stats {
 };
 
 void sa_heap_read_stats(struct sa_heap_stats *st);
+void sa_heap_read_node_stats(int node, struct sa_heap_stats *st);
 
 /* Large objects (main.c) and the heap's list of them (page_heap.c). */
 void sa_heap_free_all_large(void (*fn)(struct sa_span *span));

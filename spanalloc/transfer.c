@@ -24,6 +24,16 @@
  * list). A class's array is allocated at its first return and freed when a
  * drain empties it, so classes no CPU overflows cost nothing.
  *
+ * NUMA: one array per class and node. A CPU cache refills from its own
+ * memory node's (sa_transfer_fetch()); a batch returned goes to the node
+ * of its first object's span (a CPU cache holds its own node's objects,
+ * and a flush of a dead CPU's cache, run elsewhere, still goes home), and
+ * objects freed on another node's CPU are sent to their own node's array
+ * in batches (sa_transfer_return_node(), from main.c), counted there as
+ * remote frees. sa_transfer_fetch_node() serves spanalloc_alloc_node()
+ * for another node. The bounds below are per node's array; the budget
+ * (transfer_kib) is shared by all.
+ *
  * Giving memory back: sa_transfer_drain() empties every class (the CPU
  * cache drain ends with it: shrinker, spanalloc_drain(), unload, typed
  * cache destroy) or the classes not used for a given time (the scavenger).
@@ -45,6 +55,7 @@
 #include <linux/jiffies.h>
 #include <linux/spinlock.h>
 #include "internal.h"
+#include "page_heap.h"
 #include "central.h"
 #include "transfer.h"
 
@@ -70,6 +81,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_transfer_kib);
  * @inserts: returns @slots took whole
  * @overflows: returns that went to the central list for all or part
  * @drained: objects drains gave back to the central list
+ * @remote: objects sent home here by CPUs of other nodes
  */
 struct sa_transfer {
 	raw_spinlock_t lock;	/* irq-safe; see the top of this file */
@@ -77,10 +89,17 @@ struct sa_transfer {
 	unsigned int count;
 	unsigned int cap;
 	unsigned long last_used;
-	u64 hits, misses, inserts, overflows, drained;
+	u64 hits, misses, inserts, overflows, drained, remote;
 } ____cacheline_aligned_in_smp;
 
-static struct sa_transfer sa_transfers[SA_NR_CACHED];
+/* Per node id, an array of SA_NR_CACHED transfer caches. */
+static struct sa_transfer **sa_transfers;
+
+static inline struct sa_transfer *transfer_of(int node, unsigned int cls)
+{
+	return &sa_transfers[node][cls];
+}
+
 /* Bytes of objects held by all classes, and of their arrays. */
 static atomic_long_t sa_transfer_held = ATOMIC_LONG_INIT(0);
 static atomic_long_t sa_transfer_meta = ATOMIC_LONG_INIT(0);
@@ -99,13 +118,14 @@ static unsigned int transfer_cap(unsigned int cls)
  * Give a class its array, allocated with no lock held. Failing is fine:
  * the returns go to the central list until an allocation succeeds.
  */
-static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls)
+static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls, int node)
 {
 	unsigned int cap = transfer_cap(cls);
 	unsigned long flags;
 	void **slots;
 
-	slots = kmalloc_array(cap, sizeof(void *), GFP_NOWAIT | __GFP_NOWARN);
+	slots = kmalloc_array_node(cap, sizeof(void *), GFP_NOWAIT | __GFP_NOWARN,
+				   node_state(node, N_MEMORY) ? node : NUMA_NO_NODE);
 	if (!slots)
 		return;
 	raw_spin_lock_irqsave(&t->lock, flags);
@@ -120,7 +140,9 @@ static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls)
 }
 
 /**
- * sa_transfer_fetch() - take objects of class @cls for a CPU cache
+ * sa_transfer_fetch_node() - take objects of class @cls from a node's
+ * transfer cache
+ * @node: the node (a valid node id, see sa_valid_node())
  * @cls: size class (or SA_CLASS_TINY)
  * @objs: where to put them (room for @need and for @take)
  * @need: objects needed; what the array lacks comes from the central list
@@ -129,14 +151,15 @@ static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls)
  *
  * Takes up to @take (at most SA_MAX_BATCH) objects off the top of the
  * array, the ones returned last; if that is fewer than @need, fetches the
- * rest from the central list.
+ * rest from @node's central list.
  * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
  * Return: the number of objects stored, at least @need unless memory ran
  * out.
  */
-int sa_transfer_fetch(unsigned int cls, void **objs, int need, int take, gfp_t gfp)
+int sa_transfer_fetch_node(int node, unsigned int cls, void **objs, int need, int take,
+			   gfp_t gfp)
 {
-	struct sa_transfer *t = &sa_transfers[cls];
+	struct sa_transfer *t = transfer_of(node, cls);
 	unsigned long flags;
 	int got, n;
 
@@ -156,26 +179,37 @@ int sa_transfer_fetch(unsigned int cls, void **objs, int need, int take, gfp_t g
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (got >= need)
 		return got;
-	n = sa_central_fetch(cls, objs + got, need - got, gfp);
+	n = sa_central_fetch_node(node, cls, objs + got, need - got, gfp);
 	return got + max(n, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_transfer_fetch_node);
+
+/**
+ * sa_transfer_fetch() - take objects of class @cls for a CPU cache, from
+ * this CPU's memory node
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: where to put them (room for @need and for @take)
+ * @need: objects needed
+ * @take: objects the caller can use when the array has them
+ * @gfp: flags for a new span if the central list must cut one
+ *
+ * Context: as sa_transfer_fetch_node().
+ * Return: as sa_transfer_fetch_node().
+ */
+int sa_transfer_fetch(unsigned int cls, void **objs, int need, int take, gfp_t gfp)
+{
+	return sa_transfer_fetch_node(sa_local_node(), cls, objs, need, take, gfp);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_fetch);
 
-/**
- * sa_transfer_return() - take back free objects of class @cls from a CPU
- * cache
- * @cls: size class (or SA_CLASS_TINY)
- * @objs: the objects, all of class @cls, carrying their free word
- * @nr: how many
- *
- * The array takes what fits in its capacity and the global budget, at most
- * SA_MAX_BATCH objects; the rest goes to the central list. The objects
- * themselves are not touched.
- * Context: any, with no spanalloc lock held.
+/*
+ * The array of @node takes what fits in its capacity and the global
+ * budget, at most SA_MAX_BATCH objects; the rest goes to the central
+ * lists. @remote: the objects come from another node's CPU.
  */
-void sa_transfer_return(unsigned int cls, void **objs, int nr)
+static void transfer_return(int node, unsigned int cls, void **objs, int nr, bool remote)
 {
-	struct sa_transfer *t = &sa_transfers[cls];
+	struct sa_transfer *t = transfer_of(node, cls);
 	long bytes, limit = (long)READ_ONCE(sa_transfer_kib) << 10;
 	unsigned long flags;
 	int n = 0;
@@ -183,7 +217,7 @@ void sa_transfer_return(unsigned int cls, void **objs, int nr)
 	if (nr <= 0)
 		return;
 	if (unlikely(!READ_ONCE(t->slots)) && limit)
-		transfer_alloc_slots(t, cls);
+		transfer_alloc_slots(t, cls, node);
 	raw_spin_lock_irqsave(&t->lock, flags);
 	if (t->slots)
 		n = min3(nr, (int)(t->cap - t->count), SA_MAX_BATCH);
@@ -201,25 +235,63 @@ void sa_transfer_return(unsigned int cls, void **objs, int nr)
 		t->inserts++;
 	else
 		t->overflows++;
+	if (remote)
+		t->remote += nr;
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (n < nr)
 		sa_central_return(cls, objs + n, nr - n);
 }
+
+/**
+ * sa_transfer_return() - take back free objects of class @cls from a CPU
+ * cache
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: the objects, all of class @cls, carrying their free word
+ * @nr: how many
+ *
+ * To the transfer cache of the node of the first object's span (a CPU
+ * cache's objects are its node's); what does not fit goes to the central
+ * lists, each object to its own node's. The objects themselves are not
+ * touched.
+ * Context: any, with no spanalloc lock held.
+ */
+void sa_transfer_return(unsigned int cls, void **objs, int nr)
+{
+	int node = 0;
+
+	if (nr <= 0)
+		return;
+	if (sa_numa()) {
+		struct sa_span *span = sa_span_of(objs[0]);
+
+		node = span ? span->node : numa_mem_id();
+	}
+	transfer_return(node, cls, objs, nr, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_return);
 
 /**
- * sa_transfer_drain_class() - give everything a class holds to the central
- * list and free its array
- * @cls: size class (or SA_CLASS_TINY)
+ * sa_transfer_return_node() - objects of class @cls freed on another
+ * node's CPU, sent home
+ * @node: their spans' node
+ * @cls: size class
+ * @objs: the objects, all of class @cls and of @node, carrying their free
+ *	word
+ * @nr: how many
  *
- * A batch at a time (the lock is held for one memcpy), until the array is
- * empty; then the array goes (the next return allocates it again).
- * Context: process context.
- * Return: the number of objects given back.
+ * Like sa_transfer_return(), to @node's transfer cache; counted as remote
+ * frees of @node.
+ * Context: any, with no spanalloc lock held.
  */
-unsigned int sa_transfer_drain_class(unsigned int cls)
+void sa_transfer_return_node(int node, unsigned int cls, void **objs, int nr)
 {
-	struct sa_transfer *t = &sa_transfers[cls];
+	transfer_return(node, cls, objs, nr, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_transfer_return_node);
+
+/* One node's part of sa_transfer_drain_class(). */
+static unsigned int drain_class_node(struct sa_transfer *t, unsigned int cls)
+{
 	void *objs[SA_MAX_BATCH];
 	unsigned int total = 0;
 	unsigned long flags;
@@ -250,6 +322,27 @@ unsigned int sa_transfer_drain_class(unsigned int cls)
 	}
 	return total;
 }
+
+/**
+ * sa_transfer_drain_class() - give everything a class holds to the central
+ * lists and free its arrays
+ * @cls: size class (or SA_CLASS_TINY)
+ *
+ * Every node's array, a batch at a time (the lock is held for one
+ * memcpy), until it is empty; then the array goes (the next return
+ * allocates it again).
+ * Context: process context.
+ * Return: the number of objects given back.
+ */
+unsigned int sa_transfer_drain_class(unsigned int cls)
+{
+	unsigned int total = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		total += drain_class_node(transfer_of(nid, cls), cls);
+	return total;
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_drain_class);
 
 /**
@@ -264,41 +357,69 @@ unsigned long sa_transfer_drain(unsigned long idle)
 {
 	unsigned long total = 0;
 	unsigned int cls;
+	int nid;
 
-	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		struct sa_transfer *t = &sa_transfers[cls];
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			struct sa_transfer *t = transfer_of(nid, cls);
 
-		if (!READ_ONCE(t->slots))
-			continue;
-		if (idle && time_before(jiffies, READ_ONCE(t->last_used) + idle))
-			continue;
-		total += sa_transfer_drain_class(cls);
+			if (!READ_ONCE(t->slots))
+				continue;
+			if (idle && time_before(jiffies, READ_ONCE(t->last_used) + idle))
+				continue;
+			total += drain_class_node(t, cls);
+		}
 	}
 	return total;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_drain);
 
-/**
- * sa_transfer_read_stats() - counters of one class's transfer cache
- * @cls: size class (or SA_CLASS_TINY)
- * @st: filled in
- */
-void sa_transfer_read_stats(unsigned int cls, struct sa_transfer_stats *st)
+/* Add one node's transfer cache of a class to @st. */
+static void transfer_add_stats(struct sa_transfer *t, struct sa_transfer_stats *st)
 {
-	struct sa_transfer *t = &sa_transfers[cls];
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
-	st->objs = t->count;
-	st->cap = t->slots ? t->cap : transfer_cap(cls);
-	st->hits = t->hits;
-	st->misses = t->misses;
-	st->inserts = t->inserts;
-	st->overflows = t->overflows;
-	st->drained = t->drained;
+	st->objs += t->count;
+	st->hits += t->hits;
+	st->misses += t->misses;
+	st->inserts += t->inserts;
+	st->overflows += t->overflows;
+	st->drained += t->drained;
+	st->remote += t->remote;
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 }
+
+/**
+ * sa_transfer_read_stats() - counters of one class's transfer caches
+ * @cls: size class (or SA_CLASS_TINY)
+ * @st: filled in: every node's summed, but @cap is one node's array's
+ */
+void sa_transfer_read_stats(unsigned int cls, struct sa_transfer_stats *st)
+{
+	int nid;
+
+	memset(st, 0, sizeof(*st));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		transfer_add_stats(transfer_of(nid, cls), st);
+	st->cap = sa_class_size(cls) ? transfer_cap(cls) : 0;	/* unused dynamic class */
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_read_stats);
+
+/**
+ * sa_transfer_read_node_stats() - counters of one class's transfer cache
+ * on one node
+ * @node: the node (below nr_node_ids)
+ * @cls: size class (or SA_CLASS_TINY)
+ * @st: filled in
+ */
+void sa_transfer_read_node_stats(int node, unsigned int cls, struct sa_transfer_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	transfer_add_stats(transfer_of(node, cls), st);
+	st->cap = sa_class_size(cls) ? transfer_cap(cls) : 0;	/* unused dynamic class */
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_transfer_read_node_stats);
 
 /**
  * sa_transfer_bytes() - bytes of free objects all transfer caches hold
@@ -322,23 +443,50 @@ size_t sa_transfer_metadata_bytes(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_metadata_bytes);
 
-int sa_transfer_init(void)
-{
-	unsigned int cls;
-
-	for (cls = 0; cls < SA_NR_CACHED; cls++)
-		raw_spin_lock_init(&sa_transfers[cls].lock);
-	return 0;
-}
-
 /* At unload, after every cache was flushed: nothing is left but arrays. */
 void sa_transfer_exit(void)
 {
 	unsigned int cls;
+	int nid;
 
-	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		WARN_ON_ONCE(sa_transfers[cls].count);
-		kfree(sa_transfers[cls].slots);
-		sa_transfers[cls].slots = NULL;
+	if (!sa_transfers)
+		return;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!sa_transfers[nid])
+			continue;
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			struct sa_transfer *t = transfer_of(nid, cls);
+
+			WARN_ON_ONCE(t->count);
+			kfree(t->slots);
+			t->slots = NULL;
+		}
+		kvfree(sa_transfers[nid]);
 	}
+	kfree(sa_transfers);
+	sa_transfers = NULL;
+}
+
+/* Every node id's transfer caches, each on its own node where it has memory. */
+int sa_transfer_init(void)
+{
+	unsigned int cls;
+	int nid;
+
+	sa_transfers = kcalloc(nr_node_ids, sizeof(*sa_transfers), GFP_KERNEL);
+	if (!sa_transfers)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		sa_transfers[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
+							     sizeof(struct sa_transfer)),
+						  GFP_KERNEL,
+						  node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!sa_transfers[nid]) {
+			sa_transfer_exit();
+			return -ENOMEM;
+		}
+		for (cls = 0; cls < SA_NR_CACHED; cls++)
+			raw_spin_lock_init(&transfer_of(nid, cls)->lock);
+	}
+	return 0;
 }

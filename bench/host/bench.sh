@@ -22,6 +22,10 @@
 #                        implies BENCH_KERNEL=test: no stock arm64 kernel is
 #                        set up). A KASAN + lockdep kernel: compare its ratios
 #                        with BENCH_KERNEL=test on x86, not with the stock table
+#   BENCH_NUMA=N         N emulated NUMA nodes (scripts/harness/vm.sh --numa N,
+#                        x86 only): each vCPU count must divide by N; BENCH_SMP
+#                        defaults to 4 (two nodes of 2 vCPUs for N=2); results
+#                        are named <kernel>-<vcpus>-numaN[-ioa0]
 #   BENCH_OUT=DIR        where the JSON goes (default bench/results)
 #   ACCEL, VM_TCG_THREAD are passed to scripts/harness/vm.sh (ACCEL=kvm where KVM works).
 set -euo pipefail
@@ -31,6 +35,13 @@ SA_LOG_TAG=bench
 
 quick="${BENCH_QUICK:-0}"
 [[ "$quick" == 0 ]] && quick=""
+numa="${BENCH_NUMA:-0}"
+[[ "$numa" =~ ^[0-9]+$ ]] || sa_die "BENCH_NUMA must be a number of nodes"
+numa_opt=()
+if [[ $numa -gt 1 ]]; then
+	numa_opt=(--numa "$numa")
+	BENCH_SMP="${BENCH_SMP:-4}"
+fi
 if [[ -n "$quick" ]]; then
 	smps="${BENCH_SMP:-2}" ioas="${BENCH_IOA:-1}" rounds="${BENCH_ROUNDS:-3}" qopt="quick=1"
 else
@@ -101,6 +112,7 @@ for smp in $smps; do
 	for ioa in $ioas; do
 		name="$kernel-$smp"
 		[[ "$arch" == arm64 ]] && name="$kernel-arm64-$smp"
+		[[ $numa -gt 1 ]] && name="$name-numa$numa"
 		append=""
 		if [[ "$ioa" == 0 ]]; then
 			name="$name-ioa0"
@@ -112,7 +124,8 @@ for smp in $smps; do
 		for try in 1 2; do
 			st=0
 			VM_APPEND="${VM_APPEND:-} $append" "$SA_ROOT/scripts/harness/vm.sh" --arch "$arch" --kernel "$kernel" \
-				--smp "$smp" --mem 2G --ext "$stage" --timeout 900 --quiet --log "$log" \
+				--smp "$smp" ${numa_opt[@]+"${numa_opt[@]}"} --mem 2G --ext "$stage" \
+				--timeout 900 --quiet --log "$log" \
 				-- "$guest_cmd" || st=$?
 			# Retry once, and say so, only when the benchmark command never
 			# started (seen: an int3 Oops in static-key text patching at

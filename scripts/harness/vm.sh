@@ -3,8 +3,8 @@
 # Run code in a QEMU guest: the one way tests, demo, benchmarks and users'
 # own modules get into a kernel.
 #
-# scripts/harness/vm.sh [--kernel stock|stock61|stockrt|test] [--smp N] [--mem SIZE] [--ext DIR]...
-#               [--load FILE.ko[:"params"]]... [--kunit] [--file SRC[:DST]]...
+# scripts/harness/vm.sh [--kernel stock|stock61|stockrt|test] [--smp N] [--mem SIZE] [--numa N]
+#               [--ext DIR]... [--load FILE.ko[:"params"]]... [--kunit] [--file SRC[:DST]]...
 #               [--no-spanalloc] [--allow-splat] [--timeout SECONDS]
 #               [--log FILE] [--quiet] [--arch x86_64|arm64] [--] [GUEST SHELL COMMAND]
 #
@@ -30,6 +30,11 @@
 # --load FILE.ko   a relative FILE found in the per-kernel build (for
 #                  example kunit/spanalloc_api_test.ko) is taken from there
 # --file SRC[:DST] copy a file into the guest (default DST /root/<name>)
+# --numa N         N emulated NUMA nodes (x86_64): the vCPUs and the memory
+#                  split evenly between them, node k holding CPUs
+#                  k*smp/N .. (k+1)*smp/N-1, one socket each (QEMU -numa
+#                  with a memory-backend-ram per node; the kernel sees them
+#                  in ACPI's SRAT); --smp and --mem must divide by N
 # --kunit          load every kunit/*.ko built for the test kernel
 # --log FILE       also write the console log (\r stripped) to FILE
 # --quiet          do not stream the console (it is still logged)
@@ -61,7 +66,7 @@ usage() {
 	exit 2
 }
 
-kernel=stock smp=2 mem=1G timeout=300 spanalloc=1 allow_splat=0 quiet=0 kunit=0
+kernel=stock smp=2 mem=1G numa=0 timeout=300 spanalloc=1 allow_splat=0 quiet=0 kunit=0
 arch=x86_64 kernel_set=0
 exts=() loads=() files=() logcopy=""
 while [[ $# -gt 0 ]]; do
@@ -70,6 +75,7 @@ while [[ $# -gt 0 ]]; do
 	--arch) arch="$2"; shift 2 ;;
 	--smp) smp="$2"; shift 2 ;;
 	--mem) mem="$2"; shift 2 ;;
+	--numa) numa="$2"; shift 2 ;;
 	--ext) exts+=("$2"); shift 2 ;;
 	--load) loads+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
@@ -87,7 +93,27 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 cmd="${*:-true}"
-[[ "$smp" =~ ^[0-9]+$ && "$timeout" =~ ^[0-9]+$ ]] || sa_die "--smp and --timeout take numbers"
+[[ "$smp" =~ ^[0-9]+$ && "$timeout" =~ ^[0-9]+$ && "$numa" =~ ^[0-9]+$ ]] ||
+	sa_die "--smp, --numa and --timeout take numbers"
+# --numa N: one memory backend and one node per N-th of the CPUs and memory.
+numa_args=()
+if [[ $numa -gt 1 ]]; then
+	[[ "$arch" == x86_64 ]] || sa_die "--numa is for x86_64 guests"
+	[[ "$mem" =~ ^([0-9]+)([MG])$ ]] || sa_die "--numa needs --mem as <number>M or <number>G"
+	mem_mib=${BASH_REMATCH[1]}
+	[[ ${BASH_REMATCH[2]} == G ]] && mem_mib=$((mem_mib * 1024))
+	((smp % numa == 0 && mem_mib % numa == 0)) ||
+		sa_die "--numa $numa: --smp $smp and --mem $mem must divide by it"
+	for ((n = 0; n < numa; n++)); do
+		c0=$((n * smp / numa)) c1=$(((n + 1) * smp / numa - 1))
+		numa_args+=(-object "memory-backend-ram,id=m$n,size=$((mem_mib / numa))M"
+			    -numa "node,nodeid=$n,cpus=$c0-$c1,memdev=m$n")
+	done
+	# One socket per node: CPUs sharing a last-level cache on two nodes
+	# make the kernel WARN (topology_sane(), "llc-sibling ... not on the
+	# same node").
+	smp="$smp,sockets=$numa,cores=$((smp / numa)),threads=1"
+fi
 # kmake: extra make arguments for module builds (none on x86_64)
 kmake=()
 case "$arch" in
@@ -361,11 +387,11 @@ fi
 boot_and_judge() {
 	attempt=$((${attempt:-0} + 1))
 	log="$SA_CACHE/logs/vm-$kid-$(date +%Y%m%d-%H%M%S)-$$-$attempt.log"
-	sa_log "booting $kid: smp=$smp mem=$mem accel=$accel_opt timeout=${timeout}s log=$log"
+	sa_log "booting $kid: smp=$smp mem=$mem${numa_args[*]:+ numa=$numa} accel=$accel_opt timeout=${timeout}s log=$log"
 	start=$(date +%s)
 	set +e
 	timeout -k 10 "$timeout" "${qemu[@]}" -nodefaults -display none -no-reboot \
-		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" \
+		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" ${numa_args[@]+"${numa_args[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 		-serial stdio -monitor none </dev/null 2>&1 |
 		sed -u 's/\r$//' | if [[ $quiet -eq 1 ]]; then cat > "$log"; else tee "$log"; fi
