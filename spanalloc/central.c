@@ -582,13 +582,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_central_recount);
 /* At unload, after every cache was flushed: free every span, leaked or not. */
 static void centrals_free(void)
 {
-	int nid;
-
-	if (!sa_centrals)
-		return;
-	for (nid = 0; nid < nr_node_ids; nid++)
-		kvfree(sa_centrals[nid]);
-	kfree(sa_centrals);
+	sa_per_node_free((void **)sa_centrals);
 	sa_centrals = NULL;
 }
 
@@ -623,18 +617,11 @@ int sa_central_init(void)
 
 	sa_freelist_random = get_random_long();
 	sa_free_random = get_random_long();
-	sa_centrals = kcalloc(nr_node_ids, sizeof(*sa_centrals), GFP_KERNEL);
+	sa_centrals = (struct sa_central **)
+		sa_per_node_alloc(array_size(SA_NR_CACHED, sizeof(struct sa_central)));
 	if (!sa_centrals)
 		return -ENOMEM;
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		sa_centrals[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
-							    sizeof(struct sa_central)),
-						 GFP_KERNEL,
-						 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
-		if (!sa_centrals[nid]) {
-			centrals_free();
-			return -ENOMEM;
-		}
 		for (cls = 0; cls < SA_NR_CACHED; cls++) {
 			struct sa_central *c = central_of(nid, cls);
 

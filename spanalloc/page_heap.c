@@ -951,15 +951,52 @@ static unsigned long ram_base_pfn(void)
 	return pfn == ULONG_MAX ? 0 : round_down(pfn, 1UL << MAX_PAGE_ORDER);
 }
 
-static void heaps_free(void)
+/**
+ * sa_per_node_free() - free a table sa_per_node_alloc() made
+ * @tbl: the table, or NULL
+ */
+void sa_per_node_free(void **tbl)
 {
 	int nid;
 
-	if (!sa_heaps)
+	if (!tbl)
 		return;
 	for (nid = 0; nid < nr_node_ids; nid++)
-		kfree(sa_heaps[nid]);
-	kfree(sa_heaps);
+		kvfree(tbl[nid]);
+	kfree(tbl);
+}
+
+/**
+ * sa_per_node_alloc() - a table of one zeroed block per node id
+ * @bytes: size of each node's block
+ *
+ * Each block lies on its own node where that node has memory, anywhere
+ * otherwise: the page heaps, central lists and transfer caches per node.
+ * Context: process context, may sleep.
+ * Return: nr_node_ids pointers (free with sa_per_node_free()), or NULL
+ * when memory ran out.
+ */
+void **sa_per_node_alloc(size_t bytes)
+{
+	void **tbl = kcalloc(nr_node_ids, sizeof(*tbl), GFP_KERNEL);
+	int nid;
+
+	if (!tbl)
+		return NULL;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		tbl[nid] = kvzalloc_node(bytes, GFP_KERNEL,
+					 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!tbl[nid]) {
+			sa_per_node_free(tbl);
+			return NULL;
+		}
+	}
+	return tbl;
+}
+
+static void heaps_free(void)
+{
+	sa_per_node_free((void **)sa_heaps);
 	sa_heaps = NULL;
 }
 
@@ -969,24 +1006,17 @@ static int heaps_alloc(void)
 	unsigned int i;
 	int nid;
 
-	sa_heaps = kcalloc(nr_node_ids, sizeof(*sa_heaps), GFP_KERNEL);
+	sa_heaps = (struct sa_heap_node **)sa_per_node_alloc(sizeof(struct sa_heap_node));
 	if (!sa_heaps)
 		return -ENOMEM;
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		struct sa_heap_node *h;
+		struct sa_heap_node *h = sa_heaps[nid];
 
-		h = kzalloc_node(sizeof(*h), GFP_KERNEL,
-				 node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
-		if (!h) {
-			heaps_free();
-			return -ENOMEM;
-		}
 		spin_lock_init(&h->lock);
 		INIT_LIST_HEAD(&h->chunks);
 		INIT_LIST_HEAD(&h->large_spans);
 		for (i = 0; i <= MAX_PAGE_ORDER; i++)
 			INIT_LIST_HEAD(&h->free_lists[i]);
-		sa_heaps[nid] = h;
 	}
 	return 0;
 }

@@ -17,6 +17,8 @@
 
 /* Page heap (page_heap.c). */
 extern unsigned int sa_chunk_order;
+void **sa_per_node_alloc(size_t bytes);
+void sa_per_node_free(void **tbl);
 int sa_heap_init(void);
 void sa_heap_exit(void);
 int sa_heap_grow(unsigned int need, gfp_t gfp);

@@ -452,8 +452,6 @@ void sa_transfer_exit(void)
 	if (!sa_transfers)
 		return;
 	for (nid = 0; nid < nr_node_ids; nid++) {
-		if (!sa_transfers[nid])
-			continue;
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
 			struct sa_transfer *t = transfer_of(nid, cls);
 
@@ -461,9 +459,8 @@ void sa_transfer_exit(void)
 			kfree(t->slots);
 			t->slots = NULL;
 		}
-		kvfree(sa_transfers[nid]);
 	}
-	kfree(sa_transfers);
+	sa_per_node_free((void **)sa_transfers);
 	sa_transfers = NULL;
 }
 
@@ -473,20 +470,12 @@ int sa_transfer_init(void)
 	unsigned int cls;
 	int nid;
 
-	sa_transfers = kcalloc(nr_node_ids, sizeof(*sa_transfers), GFP_KERNEL);
+	sa_transfers = (struct sa_transfer **)
+		sa_per_node_alloc(array_size(SA_NR_CACHED, sizeof(struct sa_transfer)));
 	if (!sa_transfers)
 		return -ENOMEM;
-	for (nid = 0; nid < nr_node_ids; nid++) {
-		sa_transfers[nid] = kvzalloc_node(array_size(SA_NR_CACHED,
-							     sizeof(struct sa_transfer)),
-						  GFP_KERNEL,
-						  node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
-		if (!sa_transfers[nid]) {
-			sa_transfer_exit();
-			return -ENOMEM;
-		}
+	for (nid = 0; nid < nr_node_ids; nid++)
 		for (cls = 0; cls < SA_NR_CACHED; cls++)
 			raw_spin_lock_init(&transfer_of(nid, cls)->lock);
-	}
 	return 0;
 }
