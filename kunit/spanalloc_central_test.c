@@ -132,14 +132,23 @@ static void spans_grow_with_their_class(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, n, (PAGE_SIZE << spans[k]->order) / size);
 		total += n;
 	}
-	/* The class had no span: its first is the smallest that holds two... */
-	KUNIT_EXPECT_LT(test, spans[0]->order, order);
-	KUNIT_EXPECT_GE(test, spans[0]->objs, 2);
-	KUNIT_EXPECT_LT(test, (PAGE_SIZE << (spans[0]->order - 1)) / size, 2);
-	/* ...four spans of that order, then the size doubles. */
-	for (k = 1; k < 4; k++)
+	/*
+	 * The class had no span: its first is the smallest order whose
+	 * objects, in whole pages, leave at most a quarter unused: order 3
+	 * (32 KiB) holds one object, in 5 pages (384 bytes unused; the
+	 * other 3 pages go back to the heap)...
+	 */
+	KUNIT_EXPECT_EQ(test, spans[0]->order, 3);
+	KUNIT_EXPECT_EQ(test, spans[0]->objs, 1);
+	KUNIT_EXPECT_EQ(test, spans[0]->npages, 5);
+	/* ...four spans of that order, then the order grows: 3 objects in 15 pages. */
+	for (k = 1; k < 4; k++) {
 		KUNIT_EXPECT_EQ(test, spans[k]->order, spans[0]->order);
+		KUNIT_EXPECT_EQ(test, spans[k]->npages, 5);
+	}
 	KUNIT_EXPECT_EQ(test, spans[4]->order, spans[0]->order + 1);
+	KUNIT_EXPECT_EQ(test, spans[4]->objs, 3);
+	KUNIT_EXPECT_EQ(test, spans[4]->npages, 15);
 	sa_central_return(cls, objs, total);
 	sa_central_release_empty();
 	KUNIT_EXPECT_EQ(test, sa_test_stats().heap_inuse, 0);

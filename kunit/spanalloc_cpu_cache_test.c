@@ -32,18 +32,29 @@ static u64 cpu_counter(int cpu, size_t off)
  * the one it serves. Frees then fill the stack to its capacity (a batch);
  * the next free raises it by a batch to its maximum (twice the batch), no
  * flush; at the maximum the next free sends a batch back.
+ * The class's spans are half free beforehand (every other object of
+ * 8 * n is held), so every refill is filled from spans the class holds: a
+ * refill cuts no span for spare objects (see the next case).
  */
 static void refill_and_flush_thresholds(struct kunit *test)
 {
 	unsigned int cls = sa_size_class(256), batch = sa_class_batch(cls);
 	unsigned int max = sa_cache_max_cap(cls), i = 0, j, want, n = 4 * batch;
+	unsigned int nseed = 8 * n;
 	u64 refills, flushes, grows;
-	void **objs;
+	void **objs, **seed;
 	int cpu;
 
 	KUNIT_ASSERT_EQ(test, max, 2 * batch);
+	KUNIT_ASSERT_GE(test, nseed / 2, n);
 	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	seed = kunit_kcalloc(test, nseed, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, seed);
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(256, GFP_KERNEL, nseed, seed), nseed);
+	for (i = 0; i < nseed; i += 2)
+		spanalloc_free(seed[i]);
+	i = 0;
 	sa_cache_drain_all(NULL, NULL);
 
 	migrate_disable();
@@ -94,6 +105,94 @@ static void refill_and_flush_thresholds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, flushes), flushes + 1);
 	for (; i < n; i++)
 		spanalloc_free(objs[i]);
+	migrate_enable();
+	for (i = 1; i < nseed; i += 2)
+		spanalloc_free(seed[i]);
+}
+
+/*
+ * A refill cuts no span for the objects it parks in the CPU cache: it
+ * takes what the class's spans have free, and cuts a new span only when
+ * they have none (sa_central_fetch_some()). So with every object live, the
+ * class's unused slots (parked in the cache or free in its spans) are
+ * fewer than one span holds. With empty spans given back at once, 31
+ * allocations of 256 B on one CPU after a drain: refills of 2, 4, 8 and 16
+ * objects fetched 62 before (29 parked, two spans more than needed); now
+ * fewer than a span's 16 may be left unused.
+ */
+static void refill_cuts_no_span_for_spare_objects(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(256), i, n = 31;
+	struct sa_central_stats st0, st1;
+	u64 unused, live;
+	void **objs;
+	int cpu;
+
+	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "keep_empty_spans", 0, 1), 0);
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	spanalloc_drain();
+	sa_central_read_stats(cls, &st0);
+	/* No span of the class has a free slot: every new one is cut here. */
+	KUNIT_ASSERT_EQ(test, st0.free_objs, 0);
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < n; i++) {
+		objs[i] = spanalloc_alloc(256, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	sa_central_read_stats(cls, &st1);
+	live = st1.inuse_objs - st0.inuse_objs - sa_cache_count(cpu, cls);
+	unused = sa_cache_count(cpu, cls) + st1.free_objs;
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, live, n);
+	KUNIT_EXPECT_LT_MSG(test, unused, (u64)sa_class_objs(cls),
+			    "%llu slots unused in %llu new spans for %u objects",
+			    unused, st1.spans - st0.spans, n);
+	KUNIT_EXPECT_EQ(test, (st1.spans - st0.spans) * sa_class_objs(cls), n + unused);
+	for (i = 0; i < n; i++)
+		spanalloc_free(objs[i]);
+}
+
+/*
+ * A CPU's stacks get their slots (one block for every class) at its first
+ * miss, not at load: a CPU that never uses spanalloc holds none, and
+ * sa_cache_metadata_bytes() counts only the CPUs that do. With this CPU's
+ * slots taken away, the first allocation (a refill) brings them back, and
+ * so does the first free (in any context: GFP_NOWAIT), which then lands on
+ * the stack.
+ */
+static void slots_come_with_the_first_miss(struct kunit *test)
+{
+	unsigned int cls = sa_size_class(64), c;
+	size_t meta, slot_bytes = 0;
+	void *p;
+	int cpu;
+
+	for (c = 1; c < SA_NR_CACHED; c++)
+		slot_bytes += sa_cache_max_cap(c) * sizeof(void *);
+	migrate_disable();
+	cpu = smp_processor_id();
+	/* This CPU has used spanalloc before: it has its slots. */
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	spanalloc_free(p);
+	meta = sa_cache_metadata_bytes();
+	KUNIT_ASSERT_TRUE(test, sa_cache_drop_slots());
+	KUNIT_EXPECT_EQ(test, sa_cache_metadata_bytes(), meta - slot_bytes);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, cls), 0);
+
+	p = spanalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, sa_cache_metadata_bytes(), meta);
+	KUNIT_EXPECT_GT(test, sa_cache_cap(cpu, cls), 0);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), sa_cache_cap(cpu, cls) - 1);
+
+	KUNIT_ASSERT_TRUE(test, sa_cache_drop_slots());
+	KUNIT_EXPECT_EQ(test, sa_cache_metadata_bytes(), meta - slot_bytes);
+	spanalloc_free(p);
+	KUNIT_EXPECT_EQ(test, sa_cache_metadata_bytes(), meta);
+	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, cls), 1);
 	migrate_enable();
 }
 
@@ -682,6 +781,8 @@ static void busy_stack_goes_to_central(struct kunit *test)
 
 static struct kunit_case cpu_cache_cases[] = {
 	KUNIT_CASE(refill_and_flush_thresholds),
+	KUNIT_CASE(refill_cuts_no_span_for_spare_objects),
+	KUNIT_CASE(slots_come_with_the_first_miss),
 	KUNIT_CASE(folded_counters_read_back_exactly),
 	KUNIT_CASE(growth_takes_from_the_coldest),
 	KUNIT_CASE(idle_class_gives_back_capacity),

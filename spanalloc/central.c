@@ -24,9 +24,17 @@
  * and none is taken under it: new spans are got from the page heap and
  * wholly free spans given back to it with the class lock dropped.
  *
- * What it asks of the level below (page_heap.c): spans of a power-of-two
- * number of pages, naturally aligned, and sa_span_of() to find the span of
- * a freed object.
+ * Memory: a span holds the objects of a power-of-two block of pages and
+ * takes only the whole pages those objects need (span_pages()); a class's
+ * first spans are small and grow with it (span_order_for()); and a refill
+ * cuts a new span only when the class's spans have no free object
+ * (sa_central_fetch_some()). So with every object live a class's unused
+ * memory is its last span's free slots and under a page per span.
+ *
+ * What it asks of the level below (page_heap.c): spans of any number of
+ * pages up to a chunk, starting on a block aligned to the next power of
+ * two (so power-of-two objects are naturally aligned), and sa_span_of()
+ * to find the span of a freed object.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -211,21 +219,41 @@ static void *span_pop(struct sa_central *c, struct sa_span *span, const struct s
 
 /*
  * Order of a new span for a class that holds @nspans spans: a class starts
- * with spans of the smallest order that holds two objects, and the span
- * size doubles each time the number of spans does past four (four spans of
- * that order, then eight twice as big, sixteen four times as big...), up to
- * the class's own order (whose tail waste the generator bounds). A class
- * used by a handful of objects then does not pin spans of up to 256 KiB
- * that it will never fill.
+ * with spans of the smallest order whose objects, in whole pages (see
+ * span_pages()), leave at most a quarter of those pages unused; one object
+ * may be enough (a 6528-byte class starts with two-page spans of one
+ * object, a 2688-byte class with two-page spans of three). The span size
+ * doubles each time the number of spans does past four (four spans of
+ * that order, then eight twice as big, sixteen four times as big...), up
+ * to the class's own order (whose tail waste the generator bounds). A
+ * class used by a handful of objects then does not pin spans of up to
+ * 256 KiB that it will never fill.
  */
 static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspans)
 {
-	unsigned int o;
+	unsigned int o, objs;
+	size_t used, bytes;
 
-	for (o = 0; o < ci->span_order; o++)
-		if ((PAGE_SIZE << o) / ci->size >= 2)
+	for (o = 0; o < ci->span_order; o++) {
+		objs = (PAGE_SIZE << o) / ci->size;
+		used = (size_t)objs * ci->size;
+		bytes = PAGE_ALIGN(used);
+		if (objs && (bytes - used) * 4 <= bytes)
 			break;
+	}
 	return min(o + ilog2(nspans / 4 + 1), (unsigned int)ci->span_order);
+}
+
+/*
+ * Pages of a span cut at @order: the objects a block of that order holds,
+ * in whole pages. The page heap gives the rest of the block back to its
+ * free lists, so a span's tail is under a page: a 9344-byte class's
+ * order-3 span of three objects takes 7 pages, not 8. Power-of-two classes
+ * fill their block exactly, so their spans stay naturally aligned.
+ */
+static unsigned int span_pages(const struct sa_class *ci, unsigned int order)
+{
+	return DIV_ROUND_UP((PAGE_SIZE << order) / ci->size * ci->size, PAGE_SIZE);
 }
 
 /* Smallest order whose span holds one object of the class. */
@@ -249,15 +277,16 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	struct sa_span *span;
 
 	if (order > span_min_order(ci)) {
-		span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL,
+		span = sa_heap_alloc_span_node(span_pages(ci, order), SA_SPAN_SMALL,
 					       (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_NOFAIL,
 					       node);
 		if (!span) {
 			order = span_min_order(ci);
-			span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL, gfp, node);
+			span = sa_heap_alloc_span_node(span_pages(ci, order), SA_SPAN_SMALL, gfp,
+						       node);
 		}
 	} else {
-		span = sa_heap_alloc_span_node(1U << order, SA_SPAN_SMALL, gfp, node);
+		span = sa_heap_alloc_span_node(span_pages(ci, order), SA_SPAN_SMALL, gfp, node);
 	}
 	if (!span)
 		return NULL;
@@ -273,22 +302,11 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	return span;
 }
 
-/**
- * sa_central_fetch_node() - take up to @nr objects of class @cls from a
- * node's central list
- * @node: the node (a valid node id, see sa_valid_node())
- * @cls: size class (or SA_CLASS_TINY)
- * @objs: where to put them
- * @nr: how many are wanted
- * @gfp: flags for a new span if the class has no free object on @node
- *	(its pages from @node; from another node only if @node has none and
- *	@gfp has no __GFP_THISNODE)
- *
- * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
- * Return: the number of objects stored: @nr, or fewer (maybe 0) if memory
- * ran out.
+/*
+ * Take up to @nr objects of @node's list of @cls, cutting new spans while
+ * fewer than @need are in hand (@need <= @nr).
  */
-int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t gfp)
+static int central_fetch(int node, unsigned int cls, void **objs, int need, int nr, gfp_t gfp)
 {
 	const struct sa_class *ci = sa_class_info(cls);
 	struct sa_central *c = central_of(node, cls);
@@ -311,7 +329,9 @@ int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t
 		if (!span) {
 			unsigned int nspans = c->nr[SA_LIST_PARTIAL] + c->nr[SA_LIST_NONE_FREE];
 
-			/* Fill the whole batch: cut a new span, lock dropped. */
+			if (got >= need)
+				break;
+			/* Cut a new span, lock dropped. */
 			spin_unlock_irqrestore(&c->lock, flags);
 			fresh = new_span(cls, nspans, gfp, node);
 			central_lock(c, &flags);
@@ -333,6 +353,27 @@ int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t
 	spin_unlock_irqrestore(&c->lock, flags);
 	return got;
 }
+
+/**
+ * sa_central_fetch_node() - take @nr objects of class @cls from a node's
+ * central list
+ * @node: the node (a valid node id, see sa_valid_node())
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: where to put them
+ * @nr: how many are wanted
+ * @gfp: flags for new spans if the class has too few free objects on
+ *	@node (their pages from @node; from another node only if @node has
+ *	none and @gfp has no __GFP_THISNODE)
+ *
+ * Cuts as many new spans as it takes to fill @nr.
+ * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
+ * Return: the number of objects stored: @nr, or fewer (maybe 0) if memory
+ * ran out.
+ */
+int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t gfp)
+{
+	return central_fetch(node, cls, objs, nr, nr, gfp);
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch_node);
 
 /**
@@ -350,6 +391,30 @@ int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp)
 	return sa_central_fetch_node(sa_local_node(), cls, objs, nr, gfp);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch);
+
+/**
+ * sa_central_fetch_some() - take up to @nr objects of class @cls for a
+ * refill, cutting no span that only the refill's spare objects would need
+ * @node: the node (a valid node id, see sa_valid_node())
+ * @cls: size class (or SA_CLASS_TINY)
+ * @objs: where to put them
+ * @nr: how many are wanted at most
+ * @gfp: flags for a new span if the class has no free object on @node
+ *
+ * Takes what the node's spans have free, up to @nr; a new span is cut only
+ * when they have none, and then at most one, whose objects end the batch.
+ * So the objects a refill parks in a CPU cache beyond the one it needs
+ * never make the class hold a span it would not hold anyway: with all
+ * objects live, each class's unused slots lie in its last span.
+ * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
+ * Return: the number of objects stored: at least 1 (if @nr is) unless
+ * memory ran out.
+ */
+int sa_central_fetch_some(int node, unsigned int cls, void **objs, int nr, gfp_t gfp)
+{
+	return central_fetch(node, cls, objs, min(nr, 1), nr, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_central_fetch_some);
 
 /*
  * Can @obj go back to @span? Not if the span has nothing out (wholly

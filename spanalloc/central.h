@@ -21,6 +21,7 @@ int sa_central_init(void);
 void sa_central_exit(void);
 int sa_central_fetch(unsigned int cls, void **objs, int nr, gfp_t gfp);
 int sa_central_fetch_node(int node, unsigned int cls, void **objs, int nr, gfp_t gfp);
+int sa_central_fetch_some(int node, unsigned int cls, void **objs, int nr, gfp_t gfp);
 void sa_central_return(unsigned int cls, void **objs, int nr);
 void sa_central_release_empty(void);
 

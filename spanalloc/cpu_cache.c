@@ -22,8 +22,13 @@
  * time, then empties the transfer caches. On !RT all of it works in
  * hardirq context; RT allows no allocator calls there.
  *
- * What it asks of the level below (transfer.c): sa_transfer_fetch() of at
- * least the objects a refill wants and at most a batch, and
+ * Memory: a CPU's stacks live in one block of slots (twice each class's
+ * batch), allocated at its first miss with no lock held (cc_alloc_slots()),
+ * so CPUs that never use spanalloc hold only their struct sa_cpu.
+ *
+ * What it asks of the level below (transfer.c): sa_transfer_fetch() of up
+ * to the objects a refill wants (at least one; a growing class's refill
+ * gets no more than its last span holds) and at most a batch, and
  * sa_transfer_return() of up to a batch of objects at a time; whether
  * they come from another CPU's flush or from the central list is the
  * transfer cache's business.
@@ -52,6 +57,7 @@ struct sa_cpu __percpu *sa_cpus;
 EXPORT_SYMBOL_IF_KUNIT(sa_cpus);
 unsigned long sa_tid_step;
 static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
+static atomic_t sa_cpus_with_slots = ATOMIC_INIT(0);
 
 /* The most objects a class's stack can hold: the slots it was given. */
 static unsigned int cc_max_cap(unsigned int cls)
@@ -205,7 +211,7 @@ static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void *
 	int n = 0;
 
 	want = min(want, cc_max_cap(cls));
-	if (want <= cap)
+	if (want <= cap || unlikely(!c->slots))
 		return 0;
 	need = (u64)(want - cap) * osize;
 	if (c->cap_bytes + need > limit) {
@@ -220,6 +226,47 @@ static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void *
 		c->stats.grows++;
 	}
 	return n;
+}
+
+/*
+ * Give this CPU the slots of its stacks, one block for every class, at its
+ * first miss: allocated with no lock held (interrupts may not be off for
+ * kmalloc on PREEMPT_RT) and installed under the local lock if the CPU we
+ * run on by then still has none. Each stack's pointer is set before any
+ * capacity is raised (cc_grow() raises none without slots), and the free
+ * fast path reads it only once it has claimed a stack with room. Failing
+ * is harmless: capacities stay 0 and objects go to and come from the
+ * transfer cache one miss at a time.
+ */
+static noinline void cc_alloc_slots(gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int cls;
+	struct sa_cpu *c;
+	void **slots, **s;
+
+	slots = kmalloc_node(sa_cpu_slot_bytes, sa_meta_gfp(gfp), numa_mem_id());
+	if (!slots)
+		return;
+	sa_cc_lock(flags);
+	c = this_cpu_ptr(sa_cpus);
+	if (!c->slots) {
+		for (cls = 1, s = slots; cls < SA_NR_CACHED; cls++) {
+			WRITE_ONCE(c->cc[cls].objs, s);
+			s += cc_max_cap(cls);
+		}
+		c->slots = slots;
+		slots = NULL;
+		atomic_inc(&sa_cpus_with_slots);
+	}
+	sa_cc_unlock(flags);
+	kfree(slots);
+}
+
+static __always_inline void cc_need_slots(gfp_t gfp)
+{
+	if (unlikely(!this_cpu_read(sa_cpus->slots)))
+		cc_alloc_slots(gfp);
 }
 
 /**
@@ -244,6 +291,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	int n, keep = 0, nv = 0, i;
 	void *obj;
 
+	cc_need_slots(gfp);
 	want = this_cpu_read(sa_cpus->cc[cls].want);
 	n = sa_transfer_fetch(cls, objs, max(want, 1U), sa_class_batch(cls), gfp);
 	if (!n)
@@ -300,6 +348,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	struct sa_cc *cc;
 	int n, nv = 0;
 
+	cc_need_slots(GFP_NOWAIT);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
@@ -320,9 +369,11 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	if (count >= cc->cap) {
 		/* No capacity to be had: a batch of this class goes down. */
 		n = min_t(int, count, sa_class_batch(cls));
-		cc_take_bottom(c, cls, objs, n);
-		count -= n;
-		c->stats.flushes++;
+		if (n) {
+			cc_take_bottom(c, cls, objs, n);
+			count -= n;
+			c->stats.flushes++;
+		}
 	}
 	if (count < cc->cap) {
 		cc->objs[count] = p;
@@ -367,9 +418,10 @@ unsigned int sa_cache_alloc_bulk(unsigned int cls, size_t size, void **ptrs, uns
 	cc = &c->cc[cls];
 	count = sa_ct_count(cc->ct);
 	k = sa_ct_busy(cc->ct) ? 0 : min(count, nr);
-	memcpy(ptrs, cc->objs + count - k, k * sizeof(void *));
-	if (k)
+	if (k) {
+		memcpy(ptrs, cc->objs + count - k, k * sizeof(void *));
 		sa_cc_set_count(cc, count - k);
+	}
 	/* Taken off the stack and handed out: cls_bal is even. */
 	c->stats.cls_req[cls] += (u64)k * size;
 	sa_cc_unlock(flags);
@@ -407,6 +459,7 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 	struct sa_cc *cc;
 	int nv = 0;
 
+	cc_need_slots(GFP_NOWAIT);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
@@ -455,7 +508,8 @@ static unsigned int cc_take_all(struct sa_cpu *c, unsigned int cls, void **out)
 	if (sa_ct_busy(cc->ct))
 		return 0;
 	/* Capacity is earned again by misses after a drain. */
-	memcpy(out, cc->objs, count * sizeof(void *));
+	if (count)
+		memcpy(out, cc->objs, count * sizeof(void *));
 	sa_cc_set_count(cc, 0);
 	cc_set_cap(c, cls, 0);
 	c->stats.cls_bal[cls] -= count;
@@ -558,6 +612,46 @@ u64 sa_cache_flush_one_irqoff(void **out, unsigned int *n)
 	return dt;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_flush_one_irqoff);
+
+/**
+ * sa_cache_drop_slots() - take this CPU's stacks and their slots away, as
+ * they were before its first miss
+ *
+ * Flushes the CPU's cache, then frees the block of slots if no stack has
+ * filled again meanwhile. For tests of cc_alloc_slots().
+ * Context: migration off, process context.
+ * Return: true if the slots were dropped.
+ */
+bool sa_cache_drop_slots(void)
+{
+	unsigned int cls, held = 0;
+	unsigned long flags;
+	struct sa_cpu *c;
+	void **slots;
+	bool dropped;
+
+	sa_cache_flush(smp_processor_id(), SA_FLUSH_ON_CPU);
+	sa_cc_lock(flags);
+	c = this_cpu_ptr(sa_cpus);
+	slots = c->slots;
+	for (cls = 1; cls < SA_NR_CACHED; cls++)
+		held += sa_ct_count(c->cc[cls].ct) + sa_ct_busy(c->cc[cls].ct);
+	if (slots && !held) {
+		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			cc_set_cap(c, cls, 0);
+			WRITE_ONCE(c->cc[cls].objs, NULL);
+		}
+		c->slots = NULL;
+		atomic_dec(&sa_cpus_with_slots);
+	} else {
+		slots = NULL;
+	}
+	sa_cc_unlock(flags);
+	dropped = slots;
+	kfree(slots);
+	return dropped;
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_drop_slots);
 #endif
 
 /**
@@ -831,23 +925,31 @@ u64 sa_cpu_cached_bytes(void)
 /**
  * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves
  *
- * Return: the bytes of every possible CPU's cache structures and stacks.
+ * Return: the bytes of every possible CPU's cache structure, and of the
+ * slots of the CPUs that have them (those that ever missed).
  */
 size_t sa_cache_metadata_bytes(void)
 {
-	return num_possible_cpus() * (sizeof(struct sa_cpu) + sa_cpu_slot_bytes);
+	return num_possible_cpus() * sizeof(struct sa_cpu) +
+	       atomic_read(&sa_cpus_with_slots) * sa_cpu_slot_bytes;
 }
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_metadata_bytes);
 
-/* The stacks of a CPU all live in the block the first class points to. */
 static void free_slots(void)
 {
+	unsigned int cls;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 
-		kfree(c->cc[1].objs);
-		c->cc[1].objs = NULL;
+		if (!c->slots)
+			continue;
+		for (cls = 1; cls < SA_NR_CACHED; cls++)
+			c->cc[cls].objs = NULL;
+		kfree(c->slots);
+		c->slots = NULL;
+		atomic_dec(&sa_cpus_with_slots);
 	}
 }
 
@@ -873,29 +975,20 @@ int sa_cpu_cache_init(void)
 	sa_tid_step = roundup_pow_of_two(nr_cpu_ids) << 16;
 	for_each_possible_cpu(cpu) {
 		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
-		void **slots;
 
 		local_lock_init(&c->lock);
 		INIT_WORK(per_cpu_ptr(&sa_drain_work, cpu), drain_work_fn);
-		/* Transaction ids start at the CPU number: unique per CPU. */
-		for (cls = 1; cls < SA_NR_CACHED; cls++)
-			c->cc[cls].ct = (unsigned long)cpu << 16;
-		slots = kmalloc_node(sa_cpu_slot_bytes, GFP_KERNEL, cpu_to_node(cpu));
-		if (!slots)
-			goto fail;
-		/* Capacity starts at 0: misses earn it (cc_grow()). */
+		/*
+		 * Transaction ids start at the CPU number: unique per CPU.
+		 * Capacity starts at 0, and no slots: misses earn both
+		 * (cc_alloc_slots(), cc_grow()).
+		 */
 		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+			c->cc[cls].ct = (unsigned long)cpu << 16;
 			c->cc[cls].want = min(2U, sa_class_batch(cls));
-			c->cc[cls].objs = slots;
-			slots += cc_max_cap(cls);
 		}
 	}
 	return 0;
-fail:
-	free_slots();
-	destroy_workqueue(sa_drain_wq);
-	free_percpu(sa_cpus);
-	return -ENOMEM;
 }
 
 /* At unload, after every cache was flushed (main.c): free the stacks. */

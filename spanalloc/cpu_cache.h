@@ -205,6 +205,9 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  * @lock: local lock (irq-off on !RT) taken by the slow paths and the tiny
  *	allocator; the fast path runs with preemption off and this_cpu
  *	operations (see cpu_cache.h)
+ * @slots: the block every class's stack lives in (@cc[].objs point into
+ *	it), allocated at the CPU's first miss (NULL before: every capacity
+ *	stays 0), freed at unload
  * @cap_bytes: capacity x size summed over @cc; never above cpu_cache_kib,
  *	so the objects held never are either
  * @misses: misses of every class since the resize interval began
@@ -215,6 +218,7 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  */
 struct sa_cpu {
 	local_lock_t lock;
+	void **slots;
 	u64 cap_bytes;
 	unsigned int misses;
 	unsigned int evict_next;
@@ -251,6 +255,7 @@ u64 sa_size_count(unsigned int bucket);
 u64 sa_drain_irqoff_max_ns(bool reset);
 #if IS_ENABLED(CONFIG_KUNIT)
 u64 sa_cache_flush_one_irqoff(void **out, unsigned int *n);
+bool sa_cache_drop_slots(void);
 #endif
 size_t sa_cache_metadata_bytes(void);
 void sa_cpu_cache_destroy(void);
@@ -358,7 +363,6 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 
 	preempt_disable();
 	ct = this_cpu_read(sa_cpus->cc[cls].ct);
-	objs = this_cpu_read(sa_cpus->cc[cls].objs);
 	do {
 		n = sa_ct_count(ct);
 		if (unlikely(sa_ct_busy(ct) || n >= this_cpu_read(sa_cpus->cc[cls].cap))) {
@@ -369,6 +373,8 @@ static __always_inline void sa_cache_free(unsigned int cls, void *p)
 		/* Claim: busy, same count, tid moved on. */
 	} while (unlikely(!this_cpu_try_cmpxchg(sa_cpus->cc[cls].ct, &ct,
 						ct + SA_CT_BUSY + sa_tid_step)));
+	/* Read once claimed: a capacity above 0 implies the slots exist. */
+	objs = this_cpu_read(sa_cpus->cc[cls].objs);
 	WRITE_ONCE(objs[n], p);
 	barrier();
 	/* Nothing else touches a busy stack: publish count + 1, not busy. */

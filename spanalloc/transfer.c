@@ -104,13 +104,14 @@ static inline struct sa_transfer *transfer_of(int node, unsigned int cls)
 static atomic_long_t sa_transfer_held = ATOMIC_LONG_INIT(0);
 static atomic_long_t sa_transfer_meta = ATOMIC_LONG_INIT(0);
 
-/* Capacity of a class's array, in objects. */
+/* Capacity of a class's array, in objects (0 for an unused dynamic class). */
 static unsigned int transfer_cap(unsigned int cls)
 {
-	unsigned int batch = sa_class_batch(cls);
-	unsigned int cap = min(SA_TRANSFER_BATCHES * batch,
-			       SA_TRANSFER_CLASS_BYTES / sa_class_size(cls));
+	unsigned int batch = sa_class_batch(cls), size = sa_class_size(cls), cap;
 
+	if (!size)
+		return 0;
+	cap = min(SA_TRANSFER_BATCHES * batch, SA_TRANSFER_CLASS_BYTES / size);
 	return max(cap, batch);
 }
 
@@ -145,16 +146,19 @@ static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls, int no
  * @node: the node (a valid node id, see sa_valid_node())
  * @cls: size class (or SA_CLASS_TINY)
  * @objs: where to put them (room for @need and for @take)
- * @need: objects needed; what the array lacks comes from the central list
+ * @need: objects wanted; what the array lacks is asked of the central list
  * @take: objects the caller can use (a whole batch) when the array has them
  * @gfp: flags for a new span if the central list must cut one
  *
  * Takes up to @take (at most SA_MAX_BATCH) objects off the top of the
- * array, the ones returned last; if that is fewer than @need, fetches the
- * rest from @node's central list.
+ * array, the ones returned last; if that is fewer than @need, asks @node's
+ * central list for the rest with sa_central_fetch_some(), which cuts a new
+ * span only when its spans have no free object: a refill of a growing
+ * class may bring fewer than @need (the rest of the last span), never a
+ * span cut for spare objects.
  * Context: any, with no spanalloc lock held; sleeps only if @gfp allows.
- * Return: the number of objects stored, at least @need unless memory ran
- * out.
+ * Return: the number of objects stored: at least one (@need >= 1) unless
+ * memory ran out.
  */
 int sa_transfer_fetch_node(int node, unsigned int cls, void **objs, int need, int take,
 			   gfp_t gfp)
@@ -179,7 +183,7 @@ int sa_transfer_fetch_node(int node, unsigned int cls, void **objs, int need, in
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (got >= need)
 		return got;
-	n = sa_central_fetch_node(node, cls, objs + got, need - got, gfp);
+	n = sa_central_fetch_some(node, cls, objs + got, need - got, gfp);
 	return got + max(n, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_fetch_node);
@@ -189,7 +193,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_transfer_fetch_node);
  * this CPU's memory node
  * @cls: size class (or SA_CLASS_TINY)
  * @objs: where to put them (room for @need and for @take)
- * @need: objects needed
+ * @need: objects wanted
  * @take: objects the caller can use when the array has them
  * @gfp: flags for a new span if the central list must cut one
  *
@@ -402,7 +406,7 @@ void sa_transfer_read_stats(unsigned int cls, struct sa_transfer_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (nid = 0; nid < nr_node_ids; nid++)
 		transfer_add_stats(transfer_of(nid, cls), st);
-	st->cap = sa_class_size(cls) ? transfer_cap(cls) : 0;	/* unused dynamic class */
+	st->cap = transfer_cap(cls);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_read_stats);
 
@@ -417,7 +421,7 @@ void sa_transfer_read_node_stats(int node, unsigned int cls, struct sa_transfer_
 {
 	memset(st, 0, sizeof(*st));
 	transfer_add_stats(transfer_of(node, cls), st);
-	st->cap = sa_class_size(cls) ? transfer_cap(cls) : 0;	/* unused dynamic class */
+	st->cap = transfer_cap(cls);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_transfer_read_node_stats);
 

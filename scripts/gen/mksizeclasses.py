@@ -58,7 +58,8 @@ The generated files do not depend on any trace: --report only prints.
 --report first prints the bounds that hold, next to the 12.5% rule above:
 rounding alone per class (a request one byte above the previous class), up
 to 87.5% below 64 bytes; the tail of the spans a class starts with at run
-time (central.c: the smallest order that holds two objects, growing with
+time (central.c: the smallest order whose objects leave at most a quarter
+of their whole pages unused, in pages cut to fit the objects, growing with
 the class up to the generated order), above 12.5% for some classes until
 their spans grow; large objects (whole pages, under one page of rounding)
 and objects above a chunk (a power-of-two page order, up to 50%).
@@ -453,11 +454,24 @@ def read_hist(path):
 
 
 def first_span_order(size, order):
-    """Order of a class's first span at run time (central.c span_order_for())."""
+    """Order of a class's first span at run time (central.c span_order_for()):
+    the smallest whose objects, in whole pages, leave at most a quarter unused."""
     o = 0
-    while o < order and (PAGE_SIZE << o) // size < 2:
+    while o < order:
+        objs = (PAGE_SIZE << o) // size
+        used = objs * size
+        pages = -(-used // PAGE_SIZE) * PAGE_SIZE
+        if objs and (pages - used) * 4 <= pages:
+            break
         o += 1
     return o
+
+
+def run_span_figures(size, order):
+    """A span at run time (central.c span_pages()): whole pages for its objects."""
+    objs = (PAGE_SIZE << order) // size
+    span = -(-objs * size // PAGE_SIZE) * PAGE_SIZE
+    return span, objs, span - objs * size
 
 
 def bounds(classes, chunk_order=9):
@@ -476,7 +490,7 @@ def bounds(classes, chunk_order=9):
         if r > rule:
             over_rule.append('%d (%.1f%%)' % (size, r))
         fo = first_span_order(size, order)
-        span, objs, tail = span_figures(size, fo)
+        span, objs, tail = run_span_figures(size, fo)
         t = 100.0 * tail / span
         w = 100.0 * ((size - prev - 1) * objs + tail) / span
         if fo < order and (t > rule or w > rule):
@@ -485,8 +499,9 @@ def bounds(classes, chunk_order=9):
     print('  rounding alone (a request 1 byte above the previous class): up to %.1f%% '
           '(%d bytes in the %d-byte class)' % (worst_round[2], worst_round[0], worst_round[1]))
     print('  classes whose rounding alone exceeds %.1f%%: %s' % (rule, ', '.join(over_rule)))
-    print('  first spans at run time (smallest order holding 2 objects, grown up to the '
-          'generated order): %d classes exceed %.1f%% worst-case waste until their spans grow'
+    print('  first spans at run time (smallest order whose objects leave at most 1/4 of '
+          'their whole pages unused, grown up to the generated order): %d classes exceed '
+          '%.1f%% worst-case waste until their spans grow'
           % (len(runtime), rule))
     for w, t, size, fo, objs, span in sorted(runtime, reverse=True)[:8]:
         print('    %5d bytes: %d objects in a %d KiB first span, tail %.1f%%, worst case %.1f%%'
