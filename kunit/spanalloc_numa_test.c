@@ -265,7 +265,7 @@ static long alloc_then_free_remote(void *arg)
 	numa_free_fn(w);
 	/* Not one of them in this CPU's cache; the last ones still buffered. */
 	KUNIT_EXPECT_EQ(w->test, sa_cache_count(cpu, cls), count);
-	KUNIT_EXPECT_EQ(w->test, sa_api_remote_held(cpu), w->n % 32);
+	KUNIT_EXPECT_EQ(w->test, sa_cache_remote_held(cpu), w->n % 32);
 	migrate_enable();
 	return 0;
 }
@@ -300,12 +300,85 @@ static void remote_frees_go_home(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms.heap_alloc, ms0.heap_alloc);
 	spanalloc_drain();
 	for_each_online_cpu(cpu)
-		KUNIT_EXPECT_EQ_MSG(test, sa_api_remote_held(cpu), 0, "cpu %d", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, sa_cache_remote_held(cpu), 0, "cpu %d", cpu);
 	sa_transfer_read_node_stats(b, cls, &ts1);
 	KUNIT_EXPECT_EQ(test, ts1.remote - ts0.remote, w.n);
 	ms = sa_test_stats();
 	KUNIT_EXPECT_EQ(test, ms.heap_sys, 0);
 	KUNIT_EXPECT_EQ(test, ms.live_objects, ms0.live_objects);
+}
+
+static void numa_ctor(void *obj)
+{
+	memset(obj, 0x5a, 200);
+}
+
+struct cache_work {
+	struct kunit *test;
+	struct spanalloc_cache *c;
+	int node, cpu;
+	unsigned int n, on_node, in_cache;
+	void *objs[64];
+};
+
+/* On a CPU of the other node: alloc_node() of @node, then free them here. */
+static long cache_node_fn(void *arg)
+{
+	struct cache_work *w = arg;
+	unsigned int i;
+
+	w->on_node = 0;
+	for (i = 0; i < w->n; i++) {
+		w->objs[i] = spanalloc_cache_alloc_node(w->c, GFP_KERNEL, w->node);
+		KUNIT_ASSERT_NOT_NULL(w->test, w->objs[i]);
+		w->on_node += obj_nid(w->objs[i]) == w->node;
+	}
+	for (i = 0; i < w->n; i++)
+		spanalloc_cache_free(w->c, w->objs[i]);
+	migrate_disable();
+	w->cpu = smp_processor_id();
+	w->in_cache = sa_cache_remote_held(w->cpu);
+	migrate_enable();
+	return 0;
+}
+
+/*
+ * kmem_cache_alloc_node() for the other node gives that node's memory, for
+ * a cache merged into a size class and for one with a class of its own (a
+ * constructor); freed on this node's CPU, the objects go home through the
+ * remote buffer rather than into this CPU's cache.
+ */
+static void cache_alloc_node_is_honoured(struct kunit *test)
+{
+	struct cache_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct spanalloc_cache *caches[2];
+	unsigned int k;
+	int a, b;
+
+	two_nodes(test, &a, &b);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	caches[0] = spanalloc_cache_create("sa_numa_merged", 192, 0, 0, NULL);
+	caches[1] = spanalloc_cache_create("sa_numa_ctor", 200, 0, 0, numa_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, caches[0]);
+	KUNIT_ASSERT_NOT_NULL(test, caches[1]);
+	for (k = 0; k < ARRAY_SIZE(caches); k++) {
+		spanalloc_drain();	/* remote buffers empty */
+		w->test = test;
+		w->c = caches[k];
+		w->node = b;
+		w->n = 40;
+		work_on_cpu(node_cpu(a), cache_node_fn, w);
+		KUNIT_EXPECT_EQ_MSG(test, w->on_node, w->n, "cache %u: objects on node %d", k, b);
+		/* One full buffer of 32 went home, 8 wait (a drain sends them). */
+		KUNIT_EXPECT_EQ_MSG(test, w->in_cache, w->n % 32, "cache %u", k);
+		/* And the node's own CPU gets its node's memory as before. */
+		w->node = a;
+		work_on_cpu(node_cpu(a), cache_node_fn, w);
+		KUNIT_EXPECT_EQ_MSG(test, w->on_node, w->n, "cache %u: objects on node %d", k, a);
+	}
+	spanalloc_drain();
+	spanalloc_cache_destroy(caches[0]);
+	spanalloc_cache_destroy(caches[1]);
 }
 
 static struct kunit_case numa_cases[] = {
@@ -316,6 +389,7 @@ static struct kunit_case numa_cases[] = {
 	KUNIT_CASE(node_figures_add_up),
 	KUNIT_CASE(each_node_gets_its_own),
 	KUNIT_CASE(remote_frees_go_home),
+	KUNIT_CASE(cache_alloc_node_is_honoured),
 	{}
 };
 

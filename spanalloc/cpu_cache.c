@@ -493,6 +493,193 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 }
 
 /*
+ * NUMA: objects of other nodes. A small object whose span belongs to
+ * another node than this CPU's memory node (sa_span::node) does not enter
+ * this CPU's cache, where the next allocation here would hand another
+ * node's memory out: it goes to this CPU's remote buffer (struct
+ * sa_remote), and when that is full the buffer goes home in batches, one
+ * per node and class, to the transfer caches of the objects' nodes. Every
+ * flush of a CPU (drain, CPU offline, unload) flushes its remote buffer
+ * too (main.c orders it). An allocation for a node other than this CPU's
+ * takes its object straight from that node's transfer cache or central
+ * list. With one node (the sa_numa_key static key off) neither path runs.
+ * The buffer's local lock (irqs off; preemption off too on PREEMPT_RT) is
+ * held only to add an object or take the buffer's contents.
+ */
+/* Objects of other nodes a CPU holds before sending them home. */
+#define SA_REMOTE_MAX	32
+
+/**
+ * struct sa_remote - a CPU's objects of other nodes on their way home
+ * @lock: local lock, irqs off (frees come from any context)
+ * @n: objects in @objs
+ * @bytes: their bytes (memstats counts them in cpu_cached_bytes)
+ * @objs: small objects of generated classes, any class and node, checked
+ *	and tagged free (counted as frees already)
+ */
+struct sa_remote {
+	local_lock_t lock;
+	unsigned int n;
+	u64 bytes;
+	void *objs[SA_REMOTE_MAX];
+};
+
+static DEFINE_PER_CPU(struct sa_remote, sa_remotes) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+#define remote_lock(flags)					\
+	do {							\
+		local_lock_irqsave(&sa_remotes.lock, flags);	\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_disable();			\
+	} while (0)
+
+#define remote_unlock(flags)					\
+	do {							\
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
+			preempt_enable();			\
+		local_unlock_irqrestore(&sa_remotes.lock, flags); \
+	} while (0)
+
+/**
+ * sa_cache_alloc_node() - an object of class @cls from another node
+ * @cls: size class (generated or a typed cache's own)
+ * @size: bytes requested, for the counters
+ * @gfp: allocation flags
+ * @node: the node (a valid node id other than this CPU's memory node)
+ *
+ * Straight from @node's transfer cache or central list, not through this
+ * CPU's cache (whose objects are this node's), as SLUB does.
+ * Context: as sa_cache_alloc().
+ * Return: the object, or NULL.
+ */
+void *sa_cache_alloc_node(unsigned int cls, size_t size, gfp_t gfp, int node)
+{
+	void *obj;
+
+	if (sa_transfer_fetch_node(node, cls, &obj, 1, 1, gfp) < 1)
+		return NULL;
+	sa_cache_count_alloc(cls, size);
+	return obj;
+}
+
+/*
+ * Send a CPU's remote objects home: grouped by node and class, each group
+ * one batch to its node's transfer cache. No lock held; @objs is the
+ * caller's copy and is reordered.
+ */
+static void remote_send(void **objs, unsigned int n)
+{
+	while (n) {
+		struct sa_span *span = sa_span_of(objs[0]);
+		unsigned int cls = span->cls, i, k = 0, rest = 0;
+		int node = span->node;
+		void *batch[SA_REMOTE_MAX];
+
+		for (i = 0; i < n; i++) {
+			struct sa_span *s = sa_span_of(objs[i]);
+
+			if (s->cls == cls && s->node == node)
+				batch[k++] = objs[i];
+			else
+				objs[rest++] = objs[i];
+		}
+		sa_transfer_return_node(node, cls, batch, k);
+		n = rest;
+	}
+}
+
+/**
+ * sa_cache_free_remote() - free an object of another node than this CPU's
+ * @cls: its class
+ * @p: the object, checked and tagged free by the caller
+ *
+ * Into this CPU's remote buffer rather than its cache; a full buffer goes
+ * home (remote_send()).
+ * Context: any.
+ */
+void sa_cache_free_remote(unsigned int cls, void *p)
+{
+	void *objs[SA_REMOTE_MAX];
+	struct sa_remote *r;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	remote_lock(flags);
+	r = this_cpu_ptr(&sa_remotes);
+	r->objs[r->n++] = p;
+	r->bytes += sa_class_size(cls);
+	if (r->n == SA_REMOTE_MAX) {
+		n = r->n;
+		memcpy(objs, r->objs, n * sizeof(void *));
+		r->n = 0;
+		r->bytes = 0;
+	}
+	sa_cache_count_free(cls);
+	remote_unlock(flags);
+	if (n)
+		remote_send(objs, n);
+}
+
+/**
+ * sa_cache_remote_flush() - send everything a CPU's remote buffer holds home
+ * @cpu: the running CPU (its drain work item, migration off) or a dead one
+ * @by: SA_FLUSH_ON_CPU or SA_FLUSH_DEAD_CPU
+ *
+ * Context: process context or a CPU hotplug callback.
+ */
+void sa_cache_remote_flush(int cpu, enum sa_flush_by by)
+{
+	struct sa_remote *r = per_cpu_ptr(&sa_remotes, cpu);
+	void *objs[SA_REMOTE_MAX];
+	unsigned long flags = 0;
+	unsigned int n;
+
+	if (!READ_ONCE(r->n))
+		return;
+	if (by == SA_FLUSH_ON_CPU)
+		remote_lock(flags);
+	n = r->n;
+	memcpy(objs, r->objs, n * sizeof(void *));
+	r->n = 0;
+	r->bytes = 0;
+	if (by == SA_FLUSH_ON_CPU)
+		remote_unlock(flags);
+	remote_send(objs, n);
+}
+
+/**
+ * sa_cache_remote_held() - objects a CPU holds for other nodes (racy)
+ * @cpu: the CPU
+ *
+ * Return: the number of objects in its remote buffer.
+ */
+unsigned int sa_cache_remote_held(int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->n);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_cache_remote_held);
+
+/**
+ * sa_cache_remote_bytes() - bytes every CPU's remote buffer holds (racy
+ * unless quiet)
+ *
+ * Return: the bytes, 0 with one node.
+ */
+u64 sa_cache_remote_bytes(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	if (!sa_numa())
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->bytes);
+	return sum;
+}
+
+/*
  * Take every object off one stack of @c into @out (room for the stack's
  * capacity). The stack is @c's own, under sa_cc_lock(), or @c's CPU is
  * dead. Return: the number taken.

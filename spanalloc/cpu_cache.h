@@ -293,7 +293,7 @@ u64 sa_cpu_cached_bytes(void);
 
 /*
  * An object of class @cls handed out, or taken back, past every CPU's
- * stack (main.c: an object of another node, see NUMA): counted as the
+ * stack (an object of another node, see NUMA in cpu_cache.c): counted as the
  * slow paths count theirs, so sa_cpu_cls_mallocs() stays exact.
  */
 static inline void sa_cache_count_alloc(unsigned int cls, size_t size)
@@ -309,6 +309,24 @@ static inline void sa_cache_count_free(unsigned int cls)
 }
 
 void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp);
+void *sa_cache_alloc_node(unsigned int cls, size_t size, gfp_t gfp, int node);
+void sa_cache_free_remote(unsigned int cls, void *p);
+void sa_cache_remote_flush(int cpu, enum sa_flush_by by);
+unsigned int sa_cache_remote_held(int cpu);
+u64 sa_cache_remote_bytes(void);
+
+/* Is @node another node than this CPU's (NUMA_NO_NODE is not)? */
+static __always_inline bool sa_node_is_remote(int node)
+{
+	return node != NUMA_NO_NODE && sa_numa() && sa_valid_node(node) != numa_mem_id();
+}
+
+/* Is @span another node's than this CPU's memory node? */
+static __always_inline bool sa_span_is_remote(const struct sa_span *span)
+{
+	return sa_numa() && unlikely(span->node != numa_mem_id());
+}
+
 void sa_cache_flush_free(unsigned int cls, void *p);
 
 static __always_inline u64 sa_cache_limit(void)

@@ -362,15 +362,23 @@ static __always_inline bool gfp_ok(struct spanalloc_cache *c, gfp_t gfp)
 	return true;
 }
 
-/* An object of @c for the client at @ip. */
-static __always_inline void *cache_alloc(struct spanalloc_cache *c, gfp_t gfp, unsigned long ip)
+/*
+ * An object of @c for the client at @ip; @node: NUMA_NO_NODE, or the node
+ * it must come from (another only if that node is out of memory and @gfp
+ * has no __GFP_THISNODE).
+ */
+static __always_inline void *cache_alloc(struct spanalloc_cache *c, gfp_t gfp, int node,
+					 unsigned long ip)
 {
 	void *p;
 
 	might_alloc(gfp);
 	if (unlikely(!gfp_ok(c, gfp)))
 		return NULL;
-	p = sa_cache_alloc(c->cls, c->size, gfp);
+	if (unlikely(sa_node_is_remote(node)))
+		p = sa_cache_alloc_node(c->cls, c->size, gfp, sa_valid_node(node));
+	else
+		p = sa_cache_alloc(c->cls, c->size, gfp);
 	if (likely(p)) {
 		cache_handout(c, p, gfp, ip);
 		sa_sites_alloc(p, c->size, c->size, ip, gfp);
@@ -388,7 +396,7 @@ static __always_inline void *cache_alloc(struct spanalloc_cache *c, gfp_t gfp, u
  */
 void *spanalloc_cache_alloc(struct spanalloc_cache *c, gfp_t gfp)
 {
-	return cache_alloc(c, gfp, _RET_IP_);
+	return cache_alloc(c, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_alloc);
 
@@ -398,13 +406,18 @@ EXPORT_SYMBOL_GPL(spanalloc_cache_alloc);
  * @gfp: allocation flags
  * @node: the node wanted, or %NUMA_NO_NODE
  *
- * The page heap is not per node yet: the object may come from any node.
+ * Like kmem_cache_alloc_node(): for another node than this CPU's, the
+ * object comes from that node's transfer cache or central list (its
+ * memory from that node unless the node has none and @gfp lacks
+ * __GFP_THISNODE); for this CPU's node or %NUMA_NO_NODE, as
+ * spanalloc_cache_alloc(). A node that is not online counts as
+ * %NUMA_NO_NODE.
  * Context: as spanalloc_cache_alloc().
  * Return: as spanalloc_cache_alloc().
  */
 void *spanalloc_cache_alloc_node(struct spanalloc_cache *c, gfp_t gfp, int node)
 {
-	return cache_alloc(c, gfp, _RET_IP_);
+	return cache_alloc(c, gfp, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(spanalloc_cache_alloc_node);
 
@@ -443,6 +456,18 @@ static bool cache_takeback(struct spanalloc_cache *c, struct sa_span *span, void
 	return true;
 }
 
+/*
+ * A taken-back object to this CPU's cache, or home through the remote
+ * buffer if its span is another node's (as spanalloc_free() does).
+ */
+static __always_inline void cache_put(struct sa_span *span, void *p)
+{
+	if (sa_span_is_remote(span))
+		sa_cache_free_remote(span->cls, p);
+	else
+		sa_cache_free(span->cls, p);
+}
+
 /* Free @p of @c for the client at @ip. */
 static __always_inline void cache_free(struct spanalloc_cache *c, void *p, unsigned long ip)
 {
@@ -457,7 +482,7 @@ static __always_inline void cache_free(struct spanalloc_cache *c, void *p, unsig
 	}
 	if (likely(cache_takeback(c, span, p, ip))) {
 		this_cpu_inc(c->pcpu->frees);
-		sa_cache_free(span->cls, p);
+		cache_put(span, p);
 	}
 }
 
@@ -492,7 +517,7 @@ void sa_kcache_free_own(struct sa_span *span, void *p, unsigned long ip)
 	if (likely(cache_takeback(c, span, p, ip))) {
 		if (c)
 			this_cpu_inc(c->pcpu->frees);
-		sa_cache_free(span->cls, p);
+		cache_put(span, p);
 	}
 }
 

@@ -12,20 +12,14 @@
  * CPU's tiny block, remote buffer and cache are flushed (work items, CPU
  * hotplug).
  *
- * NUMA: a small object whose span belongs to another node than this CPU's
- * memory node (sa_span::node) does not enter this CPU's cache, where the
- * next allocation here would hand another node's memory out: it goes to
- * this CPU's remote buffer (struct sa_remote), and when that is full the
- * buffer goes home in batches, one per node and class, to the transfer
- * caches of the objects' nodes. Every flush of a CPU (drain, CPU offline,
- * unload) flushes its remote buffer too. spanalloc_alloc_node() for a node
- * other than this CPU's takes its object straight from that node's
- * transfer cache or central list, bypassing the CPU cache (as SLUB does).
- * With one node (the sa_numa_key static key off) neither path exists.
+ * NUMA: a small object of another node than this CPU's goes home through
+ * this CPU's remote buffer, and spanalloc_alloc_node() for another node
+ * takes its object from that node's lists (both in cpu_cache.c); this file
+ * decides which path a request takes, and flushes the remote buffer with
+ * the CPU's cache. With one node (the sa_numa_key static key off) neither
+ * path exists.
  *
- * Locking: the remote buffer's local lock (irqs off; preemption off too on
- * PREEMPT_RT), held only to add an object or take the buffer's contents;
- * no lock is held while calling a level.
+ * Locking: none of its own; no lock is held while calling a level.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,42 +43,6 @@
 #include "sites.h"
 
 #include <trace/events/spanalloc.h>
-
-/* Objects of other nodes a CPU holds before sending them home. */
-#define SA_REMOTE_MAX	32
-
-/**
- * struct sa_remote - a CPU's objects of other nodes on their way home
- * @lock: local lock, irqs off (frees come from any context)
- * @n: objects in @objs
- * @bytes: their bytes (memstats counts them in cpu_cached_bytes)
- * @objs: small objects of generated classes, any class and node, checked
- *	and tagged free (counted as frees already)
- */
-struct sa_remote {
-	local_lock_t lock;
-	unsigned int n;
-	u64 bytes;
-	void *objs[SA_REMOTE_MAX];
-};
-
-static DEFINE_PER_CPU(struct sa_remote, sa_remotes) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
-
-#define remote_lock(flags)					\
-	do {							\
-		local_lock_irqsave(&sa_remotes.lock, flags);	\
-		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
-			preempt_disable();			\
-	} while (0)
-
-#define remote_unlock(flags)					\
-	do {							\
-		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
-			preempt_enable();			\
-		local_unlock_irqrestore(&sa_remotes.lock, flags); \
-	} while (0)
 
 bool sa_report_bad_frees = true;
 module_param_named(report_bad_frees, sa_report_bad_frees, bool, 0644);
@@ -195,27 +153,6 @@ static __always_inline bool small_takeback(struct sa_span *span, void *p, unsign
 }
 
 /*
- * A small object of class @cls from @node, which is not this CPU's memory
- * node: straight from that node's transfer cache or central list, not
- * through this CPU's cache (whose objects are this node's).
- */
-static noinline void *node_alloc(unsigned int cls, size_t size, gfp_t gfp, int node)
-{
-	void *obj;
-
-	if (sa_transfer_fetch_node(node, cls, &obj, 1, 1, gfp) < 1)
-		return NULL;
-	sa_cache_count_alloc(cls, size);
-	return obj;
-}
-
-/* Is @node another node than this CPU's (NUMA_NO_NODE is not)? */
-static __always_inline bool node_is_remote(int node)
-{
-	return node != NUMA_NO_NODE && sa_numa() && sa_valid_node(node) != numa_mem_id();
-}
-
-/*
  * Every non-tiny allocation goes through here; @caller is the client's
  * call site (tracing, the sites table, kmemleak). @node: NUMA_NO_NODE, or
  * the node the object must come from (from another one only when that
@@ -242,8 +179,8 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 		given = p ? spanalloc_usable_size(p) : 0;
 	} else {
 		given = sa_classes[cls].size;
-		if (unlikely(node_is_remote(node)))
-			p = node_alloc(cls, size, gfp, sa_valid_node(node));
+		if (unlikely(sa_node_is_remote(node)))
+			p = sa_cache_alloc_node(cls, size, gfp, sa_valid_node(node));
 		else
 			p = sa_cache_alloc(cls, size, gfp);
 		if (likely(p))
@@ -275,108 +212,6 @@ static void large_free(struct sa_span *span, unsigned long caller)
 		sa_heap_free_direct(span);
 	else
 		sa_heap_free_span(span);
-}
-
-/*
- * Send a CPU's remote objects home: grouped by node and class, each group
- * one batch to its node's transfer cache. No lock held; @objs is the
- * caller's copy and is reordered.
- */
-static void remote_send(void **objs, unsigned int n)
-{
-	while (n) {
-		struct sa_span *span = sa_span_of(objs[0]);
-		unsigned int cls = span->cls, i, k = 0, rest = 0;
-		int node = span->node;
-		void *batch[SA_REMOTE_MAX];
-
-		for (i = 0; i < n; i++) {
-			struct sa_span *s = sa_span_of(objs[i]);
-
-			if (s->cls == cls && s->node == node)
-				batch[k++] = objs[i];
-			else
-				objs[rest++] = objs[i];
-		}
-		sa_transfer_return_node(node, cls, batch, k);
-		n = rest;
-	}
-}
-
-/*
- * A free of a small object of another node: into this CPU's remote
- * buffer; a full buffer goes home.
- */
-static noinline void remote_free(unsigned int cls, void *p)
-{
-	void *objs[SA_REMOTE_MAX];
-	struct sa_remote *r;
-	unsigned long flags;
-	unsigned int n = 0;
-
-	remote_lock(flags);
-	r = this_cpu_ptr(&sa_remotes);
-	r->objs[r->n++] = p;
-	r->bytes += sa_classes[cls].size;
-	if (r->n == SA_REMOTE_MAX) {
-		n = r->n;
-		memcpy(objs, r->objs, n * sizeof(void *));
-		r->n = 0;
-		r->bytes = 0;
-	}
-	sa_cache_count_free(cls);
-	remote_unlock(flags);
-	if (n)
-		remote_send(objs, n);
-}
-
-/*
- * Send everything @cpu's remote buffer holds home: @cpu is the running
- * CPU (its drain work item) or a dead one.
- */
-static void remote_flush(int cpu, enum sa_flush_by by)
-{
-	struct sa_remote *r = per_cpu_ptr(&sa_remotes, cpu);
-	void *objs[SA_REMOTE_MAX];
-	unsigned long flags = 0;
-	unsigned int n;
-
-	if (!READ_ONCE(r->n))
-		return;
-	if (by == SA_FLUSH_ON_CPU)
-		remote_lock(flags);
-	n = r->n;
-	memcpy(objs, r->objs, n * sizeof(void *));
-	r->n = 0;
-	r->bytes = 0;
-	if (by == SA_FLUSH_ON_CPU)
-		remote_unlock(flags);
-	remote_send(objs, n);
-}
-
-/**
- * sa_api_remote_held() - objects a CPU holds for other nodes (racy)
- * @cpu: the CPU
- *
- * Return: the number of objects in its remote buffer.
- */
-unsigned int sa_api_remote_held(int cpu)
-{
-	return READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->n);
-}
-EXPORT_SYMBOL_IF_KUNIT(sa_api_remote_held);
-
-/* Bytes every CPU's remote buffer holds (racy unless quiet). */
-static u64 remote_bytes(void)
-{
-	u64 sum = 0;
-	int cpu;
-
-	if (!sa_numa())
-		return 0;
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(&sa_remotes, cpu)->bytes);
-	return sum;
 }
 
 /**
@@ -525,8 +360,8 @@ static __always_inline void sa_free(const void *p, unsigned long caller)
 			return;
 		}
 		if (likely(small_takeback(span, (void *)p, caller))) {
-			if (sa_numa() && unlikely(span->node != numa_mem_id()))
-				remote_free(cls, (void *)p);
+			if (sa_span_is_remote(span))
+				sa_cache_free_remote(cls, (void *)p);
 			else
 				sa_cache_free(cls, (void *)p);
 		}
@@ -795,7 +630,7 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 
 	memset(ms, 0, sizeof(*ms));
 	/* Objects on their way to another node are still this CPU's. */
-	ms->cpu_cached_bytes = sa_cpu_cached_bytes() + remote_bytes();
+	ms->cpu_cached_bytes = sa_cpu_cached_bytes() + sa_cache_remote_bytes();
 	ms->tiny_allocs = SA_CPU_SUM(tiny_allocs);
 	ms->large_allocs = SA_CPU_SUM(large_allocs);
 	ms->bad_frees = SA_CPU_SUM(bad_frees);
@@ -854,7 +689,7 @@ static int sa_cpuhp_state;
 static int sa_cpu_dead(unsigned int cpu)
 {
 	sa_tiny_flush(cpu, SA_FLUSH_DEAD_CPU);
-	remote_flush(cpu, SA_FLUSH_DEAD_CPU);
+	sa_cache_remote_flush(cpu, SA_FLUSH_DEAD_CPU);
 	sa_cache_flush(cpu, SA_FLUSH_DEAD_CPU);
 	return 0;
 }
@@ -863,12 +698,12 @@ static int sa_cpu_dead(unsigned int cpu)
 static void flush_first(int cpu, enum sa_flush_by by)
 {
 	sa_tiny_flush(cpu, by);
-	remote_flush(cpu, by);
+	sa_cache_remote_flush(cpu, by);
 }
 
 static bool first_holds(int cpu)
 {
-	return sa_tiny_holds_block(cpu) || sa_api_remote_held(cpu);
+	return sa_tiny_holds_block(cpu) || sa_cache_remote_held(cpu);
 }
 
 /**

@@ -4,7 +4,7 @@
  * API (rcu_free.c, slab_api.c, reclaim.c, debugfs.c).
  *
  * Provides: sa_api_flush() (every CPU's tiny block, remote buffer and
- * cache, then empty spans: the one drain sequence), sa_api_remote_held(),
+ * cache, then empty spans: the one drain sequence),
  * sa_api_debug_set(), sa_object_start(), sa_alloc_at(), sa_realloc_at()
  * and sa_free_at() (the API with the client's call site passed down by a
  * wrapper).
@@ -20,7 +20,6 @@ void sa_api_exit(void);
 void sa_api_report_leaks(void);
 void sa_api_free_large(struct sa_span *span);
 void sa_api_flush(void);
-unsigned int sa_api_remote_held(int cpu);
 int sa_api_debug_set(unsigned int flags);
 void *sa_object_start(const void *p);
 void *sa_alloc_at(size_t size, gfp_t gfp, int node, unsigned long caller);

@@ -51,7 +51,9 @@
 #
 # Environment: ACCEL=kvm (default tcg), VM_TCG_THREAD=single|multi,
 # VM_APPEND="extra kernel command line", VM_CPU (default max, host on kvm),
-# SPANALLOC_CACHE, SPANALLOC_SRC (build spanalloc from this tree instead of
+# VM_QEMU_EXTRA="extra qemu options" (for example "-icount shift=0,sleep=off":
+# guest time then counts guest instructions, so a bench A/B is free of host
+# noise; it measures instructions, not time on hardware), SPANALLOC_CACHE, SPANALLOC_SRC (build spanalloc from this tree instead of
 # the repo, e.g. a known-good copy while the repo's tree is mid-change).
 # The braces make bash read the whole script before running it, so editing
 # this file while it runs (other runs in progress) cannot derail them.
@@ -393,7 +395,7 @@ boot_and_judge() {
 	timeout -k 10 "$timeout" "${qemu[@]}" -nodefaults -display none -no-reboot \
 		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" ${numa_args[@]+"${numa_args[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
-		-serial stdio -monitor none </dev/null 2>&1 |
+		${VM_QEMU_EXTRA:-} -serial stdio -monitor none </dev/null 2>&1 |
 		sed -u 's/\r$//' | if [[ $quiet -eq 1 ]]; then cat > "$log"; else tee "$log"; fi
 	qemu_st=${PIPESTATUS[0]}
 	set -e
