@@ -503,44 +503,26 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
  * too (main.c orders it). An allocation for a node other than this CPU's
  * takes its object straight from that node's transfer cache or central
  * list. With one node (the sa_numa_key static key off) neither path runs.
- * The buffer's local lock (irqs off; preemption off too on PREEMPT_RT) is
- * held only to add an object or take the buffer's contents.
+ * The buffer is changed under sa_cc_lock(), the CPU cache's own local
+ * lock, held only to add an object or take the buffer's contents.
  */
 /* Objects of other nodes a CPU holds before sending them home. */
 #define SA_REMOTE_MAX	32
 
 /**
  * struct sa_remote - a CPU's objects of other nodes on their way home
- * @lock: local lock, irqs off (frees come from any context)
  * @n: objects in @objs
  * @bytes: their bytes (memstats counts them in cpu_cached_bytes)
- * @objs: small objects of generated classes, any class and node, checked
- *	and tagged free (counted as frees already)
+ * @objs: small objects, any class and node, checked and tagged free
+ *	(counted as frees already)
  */
 struct sa_remote {
-	local_lock_t lock;
 	unsigned int n;
 	u64 bytes;
 	void *objs[SA_REMOTE_MAX];
 };
 
-static DEFINE_PER_CPU(struct sa_remote, sa_remotes) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
-
-#define remote_lock(flags)					\
-	do {							\
-		local_lock_irqsave(&sa_remotes.lock, flags);	\
-		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
-			preempt_disable();			\
-	} while (0)
-
-#define remote_unlock(flags)					\
-	do {							\
-		if (IS_ENABLED(CONFIG_PREEMPT_RT))		\
-			preempt_enable();			\
-		local_unlock_irqrestore(&sa_remotes.lock, flags); \
-	} while (0)
+static DEFINE_PER_CPU(struct sa_remote, sa_remotes);
 
 /**
  * sa_cache_alloc_node() - an object of class @cls from another node
@@ -606,7 +588,7 @@ void sa_cache_free_remote(unsigned int cls, void *p)
 	unsigned long flags;
 	unsigned int n = 0;
 
-	remote_lock(flags);
+	sa_cc_lock(flags);
 	r = this_cpu_ptr(&sa_remotes);
 	r->objs[r->n++] = p;
 	r->bytes += sa_class_size(cls);
@@ -617,7 +599,7 @@ void sa_cache_free_remote(unsigned int cls, void *p)
 		r->bytes = 0;
 	}
 	sa_cache_count_free(cls);
-	remote_unlock(flags);
+	sa_cc_unlock(flags);
 	if (n)
 		remote_send(objs, n);
 }
@@ -639,13 +621,13 @@ void sa_cache_remote_flush(int cpu, enum sa_flush_by by)
 	if (!READ_ONCE(r->n))
 		return;
 	if (by == SA_FLUSH_ON_CPU)
-		remote_lock(flags);
+		sa_cc_lock(flags);
 	n = r->n;
 	memcpy(objs, r->objs, n * sizeof(void *));
 	r->n = 0;
 	r->bytes = 0;
 	if (by == SA_FLUSH_ON_CPU)
-		remote_unlock(flags);
+		sa_cc_unlock(flags);
 	remote_send(objs, n);
 }
 

@@ -385,6 +385,7 @@ if [[ "$arch" == arm64 ]]; then
 	qemu=(qemu-system-aarch64 -M "virt,gic-version=3")
 	[[ "$accel" == tcg ]] && cpu="${VM_CPU:-max,lpa2=off}"
 fi
+read -r -a qemu_extra <<< "${VM_QEMU_EXTRA:-}"
 # Boot once and judge the console log: sets log, elapsed, code, reasons.
 boot_and_judge() {
 	attempt=$((${attempt:-0} + 1))
@@ -395,7 +396,7 @@ boot_and_judge() {
 	timeout -k 10 "$timeout" "${qemu[@]}" -nodefaults -display none -no-reboot \
 		-accel "$accel_opt" -cpu "$cpu" -smp "$smp" -m "$mem" ${numa_args[@]+"${numa_args[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
-		${VM_QEMU_EXTRA:-} -serial stdio -monitor none </dev/null 2>&1 |
+		${qemu_extra[@]+"${qemu_extra[@]}"} -serial stdio -monitor none </dev/null 2>&1 |
 		sed -u 's/\r$//' | if [[ $quiet -eq 1 ]]; then cat > "$log"; else tee "$log"; fi
 	qemu_st=${PIPESTATUS[0]}
 	set -e
