@@ -335,15 +335,18 @@ static __always_inline u64 sa_cache_limit(void)
 }
 
 /**
- * sa_cache_alloc() - allocate an object of class @cls from this CPU's cache
+ * sa_cache_pop() - the fast path alone: an object of class @cls off this
+ * CPU's stack
  * @cls: size class (or SA_CLASS_TINY)
  * @size: bytes requested, for the counters
- * @gfp: flags for the slow path
  *
- * Context: any (hardirq with GFP_ATOMIC).
- * Return: the object or NULL.
+ * Calls nothing, so a caller that only tail-calls its slow paths needs no
+ * stack frame (main.c's sa_alloc_fast()).
+ * Context: any.
+ * Return: the object, or NULL if the stack is empty or busy (the caller
+ * then goes through sa_cache_alloc()'s refill).
  */
-static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
+static __always_inline void *sa_cache_pop(unsigned int cls, size_t size)
 {
 	unsigned long ct;
 	void **objs;
@@ -354,7 +357,7 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
 	do {
 		if (unlikely(!sa_ct_count(ct) || sa_ct_busy(ct))) {
 			preempt_enable();
-			return sa_cache_refill_alloc(cls, size, gfp);
+			return NULL;
 		}
 		objs = this_cpu_read(sa_cpus->cc[cls].objs);
 		obj = READ_ONCE(objs[sa_ct_count(ct) - 1]);
@@ -363,6 +366,24 @@ static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t
 	this_cpu_add(sa_cpus->stats.cls_req[cls], size);
 	preempt_enable();
 	return obj;
+}
+
+/**
+ * sa_cache_alloc() - allocate an object of class @cls from this CPU's cache
+ * @cls: size class (or SA_CLASS_TINY)
+ * @size: bytes requested, for the counters
+ * @gfp: flags for the slow path
+ *
+ * Context: any (hardirq with GFP_ATOMIC).
+ * Return: the object or NULL.
+ */
+static __always_inline void *sa_cache_alloc(unsigned int cls, size_t size, gfp_t gfp)
+{
+	void *obj = sa_cache_pop(cls, size);
+
+	if (likely(obj))
+		return obj;
+	return sa_cache_refill_alloc(cls, size, gfp);
 }
 
 /**

@@ -42,6 +42,19 @@ void sa_sites_sample(void *p, size_t size, unsigned long ip, gfp_t gfp);
 void sa_sites_forget(const void *p, struct sa_span *span);
 
 /**
+ * sa_sites_due() - count @size bytes allocated towards the next sample
+ * @size: bytes requested
+ *
+ * In exact mode the countdown stays at 0: every allocation samples.
+ * Return: true if this allocation is to be sampled (sa_sites_sample()).
+ */
+static __always_inline bool sa_sites_due(size_t size)
+{
+	return static_branch_likely(&sa_sites_sample_key) &&
+	       unlikely(this_cpu_sub_return(sa_sites_countdown, size) < 0);
+}
+
+/**
  * sa_sites_alloc() - an object on its way to the caller
  * @p: the object
  * @size: bytes requested (what the sites table counts and samples by)
@@ -53,9 +66,7 @@ static __always_inline void sa_sites_alloc(void *p, size_t size, size_t usable,
 					   unsigned long ip, gfp_t gfp)
 {
 	kmemleak_alloc(p, usable, 1, gfp);
-	/* In exact mode the countdown stays at 0: every allocation samples. */
-	if (static_branch_likely(&sa_sites_sample_key) &&
-	    unlikely(this_cpu_sub_return(sa_sites_countdown, size) < 0))
+	if (sa_sites_due(size))
 		sa_sites_sample(p, size, ip, gfp);
 }
 
