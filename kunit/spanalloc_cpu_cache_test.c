@@ -155,9 +155,10 @@ static void refill_cuts_no_span_for_spare_objects(struct kunit *test)
 }
 
 /*
- * A CPU's stacks get their slots (one block for every class) at its first
- * miss, not at load: a CPU that never uses spanalloc holds none, and
- * sa_cache_metadata_bytes() counts only the CPUs that do. With this CPU's
+ * A CPU's stacks get their slots (one block for the generated classes, one
+ * for typed caches' own classes) at its first miss of one of them, not at
+ * load: a CPU that never uses spanalloc holds none, and
+ * sa_cache_metadata_bytes() counts only the blocks CPUs have. With this CPU's
  * slots taken away, the first allocation (a refill) brings them back, and
  * so does the first free (in any context: GFP_NOWAIT), which then lands on
  * the stack.
@@ -169,7 +170,8 @@ static void slots_come_with_the_first_miss(struct kunit *test)
 	void *p;
 	int cpu;
 
-	for (c = 1; c < SA_NR_CACHED; c++)
+	/* The block of the generated classes (and the tiny blocks'). */
+	for (c = 1; c < SA_CLASS_DYN0; c++)
 		slot_bytes += sa_cache_max_cap(c) * sizeof(void *);
 	migrate_disable();
 	cpu = smp_processor_id();
@@ -247,34 +249,35 @@ static void folded_counters_read_back_exactly(struct kunit *test)
 
 /*
  * A class that misses takes capacity from the coldest class, not from a
- * hot one. Budget 64 KiB, after a drain (every capacity 0, no misses):
- * C (256 B) is cold: 4 frees, one miss, capacity 64 (16 KiB). B (512 B) is
- * hot: rounds of 100 allocations and frees miss many times, capacity 64
- * (32 KiB). D (2048 B) frees 16 objects: its first miss takes the last
- * 16 KiB; its second, a batch more, finds the budget spent and must take
+ * hot one. Budget 160 KiB, after a drain (every capacity 0, no misses):
+ * C (2048 B) is cold: 4 frees, one miss, capacity 32 (64 KiB). B (512 B)
+ * is hot: rounds of 100 allocations and frees miss many times, capacity
+ * 64 (32 KiB). D (8192 B) frees 16 objects: its first miss takes the last
+ * 64 KiB; its second, a batch more, finds the budget spent and must take
  * it from C (one miss, fewer than D's two): C's unused capacity first,
  * then C's objects. B keeps its capacity.
  */
 static void growth_takes_from_the_coldest(struct kunit *test)
 {
-	unsigned int c = sa_size_class(256), b = sa_size_class(512), d = sa_size_class(2048);
+	unsigned int c = sa_size_class(2048), b = sa_size_class(512), d = sa_size_class(8192);
 	unsigned int i, r, capb;
 	void *pc[4], *pb[100], *pd[16];
 	u64 ev, objs, bytes;
 	int cpu;
 
+	KUNIT_ASSERT_EQ(test, sa_class_batch(c), 32);
 	KUNIT_ASSERT_EQ(test, sa_class_batch(d), 8);
 	KUNIT_ASSERT_EQ(test, sa_cache_max_cap(d), 16);
-	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 64,
+	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 160,
 						    READ_ONCE(sa_cpu_cache_kib)), 0);
 	sa_cache_drain_all(NULL, NULL);
 	migrate_disable();
 	cpu = smp_processor_id();
-	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(256, GFP_KERNEL, 4, pc), 4);
-	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(2048, GFP_KERNEL, 16, pd), 16);
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(2048, GFP_KERNEL, 4, pc), 4);
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(8192, GFP_KERNEL, 16, pd), 16);
 	for (i = 0; i < ARRAY_SIZE(pc); i++)
 		spanalloc_free(pc[i]);
-	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, c), 64);
+	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, c), 32);
 	for (r = 0; r < 5; r++) {
 		for (i = 0; i < ARRAY_SIZE(pb); i++) {
 			pb[i] = spanalloc_alloc(512, GFP_KERNEL);
@@ -295,15 +298,16 @@ static void growth_takes_from_the_coldest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, c), 0);
 	KUNIT_EXPECT_EQ(test, CPU_STAT(cpu, evictions), ev + 1);
 	sa_read_cpu_stats(cpu, &objs, &bytes);
-	KUNIT_EXPECT_LE(test, bytes, 64 * 1024);
+	KUNIT_EXPECT_LE(test, bytes, 160 * 1024);
 	migrate_enable();
 }
 
 /*
  * An idle class gives its unused capacity back at the end of a resize
  * interval (SA_RESIZE_MISSES misses of the CPU). E (1024 B) frees 4
- * objects, capacity 16; then F (4096 B) misses at least 256 times. E was
- * idle for a whole interval: its capacity falls to the 4 objects it holds.
+ * objects, capacity a batch (32); then F (4096 B) misses until two
+ * intervals have ended. E was idle for a whole interval: its capacity
+ * falls to the 4 objects it holds.
  */
 static void idle_class_gives_back_capacity(struct kunit *test)
 {
@@ -323,7 +327,7 @@ static void idle_class_gives_back_capacity(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sa_cache_cap(cpu, e), sa_class_batch(e));
 	shrunk = CPU_STAT(cpu, shrunk_idle);
 	/* Two interval ends at most: the first may still see E's frees. */
-	for (r = 0; r < 20 && sa_cache_cap(cpu, e) > 4; r++) {
+	for (r = 0; r < 60 && sa_cache_cap(cpu, e) > 4; r++) {
 		for (i = 0; i < 200; i++) {
 			pf[i] = spanalloc_alloc(4096, GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(test, pf[i]);
@@ -422,33 +426,33 @@ struct remote_free {
 
 /*
  * A spent byte budget makes room by evicting another class, not by sending
- * each free of the current class down alone. With cpu_cache_kib=16 filled
- * by eight 2048-byte objects, eight frees of 128 bytes stay on this CPU's
- * stack and one batch of the 2048-byte class goes down instead. Before,
+ * each free of the current class down alone. With cpu_cache_kib=64 filled
+ * by eight 8192-byte objects, eight frees of 128 bytes stay on this CPU's
+ * stack and one batch of the 8192-byte class goes down instead. Before,
  * the 128-byte stack stayed empty and each of the eight frees went down by
  * itself (8 overflows, no eviction).
  */
 static void spent_budget_evicts_other_class(struct kunit *test)
 {
-	unsigned int big = sa_size_class(2048), small = sa_size_class(128), i;
+	unsigned int big = sa_size_class(8192), small = sa_size_class(128), i;
 	u64 ev, objs, bytes;
 	void *b[8], *s[8];
 	int cpu;
 
 	KUNIT_ASSERT_EQ(test, sa_class_batch(big), ARRAY_SIZE(b));
-	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 16,
+	KUNIT_ASSERT_EQ(test, sa_set_param_for_case(test, "cpu_cache_kib", 64,
 						    READ_ONCE(sa_cpu_cache_kib)), 0);
 	migrate_disable();
 	cpu = smp_processor_id();
 	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(128, GFP_KERNEL, ARRAY_SIZE(s), s),
 			ARRAY_SIZE(s));
-	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(2048, GFP_KERNEL, ARRAY_SIZE(b), b),
+	KUNIT_ASSERT_EQ(test, spanalloc_alloc_bulk(8192, GFP_KERNEL, ARRAY_SIZE(b), b),
 			ARRAY_SIZE(b));
 	KUNIT_EXPECT_EQ(test, sa_cache_count(cpu, small), 0);
 	for (i = 0; i < ARRAY_SIZE(b); i++)
 		spanalloc_free(b[i]);
 	sa_read_cpu_stats(cpu, &objs, &bytes);
-	KUNIT_EXPECT_EQ(test, bytes, 16384);
+	KUNIT_EXPECT_EQ(test, bytes, 65536);
 	ev = CPU_STAT(cpu, evictions);
 	for (i = 0; i < ARRAY_SIZE(s); i++)
 		spanalloc_free(s[i]);

@@ -22,9 +22,12 @@
  * time, then empties the transfer caches. On !RT all of it works in
  * hardirq context; RT allows no allocator calls there.
  *
- * Memory: a CPU's stacks live in one block of slots (twice each class's
- * batch), allocated at its first miss with no lock held (cc_alloc_slots()),
- * so CPUs that never use spanalloc hold only their struct sa_cpu.
+ * Memory: a CPU's stacks live in two blocks of slots (twice each class's
+ * batch), one for the generated classes and the tiny blocks, one for the
+ * typed caches' own classes, each allocated at the CPU's first miss of one
+ * of its classes with no lock held (cc_alloc_slots()): CPUs that never use
+ * spanalloc hold only their struct sa_cpu, and no CPU holds slots for own
+ * classes until a typed cache needs one.
  *
  * What it asks of the level below (transfer.c): sa_transfer_fetch() of up
  * to the objects a refill wants (at least one; a growing class's refill
@@ -56,8 +59,24 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cpu_cache_kib);
 struct sa_cpu __percpu *sa_cpus;
 EXPORT_SYMBOL_IF_KUNIT(sa_cpus);
 unsigned long sa_tid_step;
-static size_t sa_cpu_slot_bytes;	/* one allocation per CPU holds every stack */
-static atomic_t sa_cpus_with_slots = ATOMIC_INIT(0);
+/* Per CPU, block 0 holds the stacks of classes 1..SA_CLASS_TINY, block 1 the own classes'. */
+static size_t sa_slot_bytes[SA_SLOT_BLOCKS];
+static atomic_t sa_slot_blocks[SA_SLOT_BLOCKS];	/* blocks allocated, all CPUs */
+
+static inline unsigned int cc_block(unsigned int cls)
+{
+	return cls >= SA_CLASS_DYN0;
+}
+
+static inline unsigned int cc_block_first(unsigned int b)
+{
+	return b ? SA_CLASS_DYN0 : 1;
+}
+
+static inline unsigned int cc_block_end(unsigned int b)
+{
+	return b ? SA_NR_CACHED : SA_CLASS_DYN0;
+}
 
 /* The most objects a class's stack can hold: the slots it was given. */
 static unsigned int cc_max_cap(unsigned int cls)
@@ -211,7 +230,7 @@ static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void *
 	int n = 0;
 
 	want = min(want, cc_max_cap(cls));
-	if (want <= cap || unlikely(!c->slots))
+	if (want <= cap || unlikely(!c->slots[cc_block(cls)]))
 		return 0;
 	need = (u64)(want - cap) * osize;
 	if (c->cap_bytes + need > limit) {
@@ -229,44 +248,46 @@ static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void *
 }
 
 /*
- * Give this CPU the slots of its stacks, one block for every class, at its
- * first miss: allocated with no lock held (interrupts may not be off for
- * kmalloc on PREEMPT_RT) and installed under the local lock if the CPU we
- * run on by then still has none. Each stack's pointer is set before any
- * capacity is raised (cc_grow() raises none without slots), and the free
- * fast path reads it only once it has claimed a stack with room. Failing
- * is harmless: capacities stay 0 and objects go to and come from the
- * transfer cache one miss at a time.
+ * Give this CPU block @b of slots (see "Memory" at the top) at its first
+ * miss of one of the block's classes: allocated with no lock held
+ * (interrupts may not be off for kmalloc on PREEMPT_RT) and installed
+ * under the local lock if the CPU we run on by then still has none. Each
+ * stack's pointer is set before any capacity is raised (cc_grow() raises
+ * none without slots), and the free fast path reads it only once it has
+ * claimed a stack with room. Failing is harmless: capacities stay 0 and
+ * objects go to and come from the transfer cache one miss at a time.
  */
-static noinline void cc_alloc_slots(gfp_t gfp)
+static noinline void cc_alloc_slots(unsigned int b, gfp_t gfp)
 {
 	unsigned long flags;
 	unsigned int cls;
 	struct sa_cpu *c;
 	void **slots, **s;
 
-	slots = kmalloc_node(sa_cpu_slot_bytes, sa_meta_gfp(gfp), numa_mem_id());
+	slots = kmalloc_node(sa_slot_bytes[b], sa_meta_gfp(gfp), numa_mem_id());
 	if (!slots)
 		return;
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
-	if (!c->slots) {
-		for (cls = 1, s = slots; cls < SA_NR_CACHED; cls++) {
+	if (!c->slots[b]) {
+		for (cls = cc_block_first(b), s = slots; cls < cc_block_end(b); cls++) {
 			WRITE_ONCE(c->cc[cls].objs, s);
 			s += cc_max_cap(cls);
 		}
-		c->slots = slots;
+		c->slots[b] = slots;
 		slots = NULL;
-		atomic_inc(&sa_cpus_with_slots);
+		atomic_inc(&sa_slot_blocks[b]);
 	}
 	sa_cc_unlock(flags);
 	kfree(slots);
 }
 
-static __always_inline void cc_need_slots(gfp_t gfp)
+static __always_inline void cc_need_slots(unsigned int cls, gfp_t gfp)
 {
-	if (unlikely(!this_cpu_read(sa_cpus->slots)))
-		cc_alloc_slots(gfp);
+	unsigned int b = cc_block(cls);
+
+	if (unlikely(!this_cpu_read(sa_cpus->slots[b])))
+		cc_alloc_slots(b, gfp);
 }
 
 /**
@@ -291,7 +312,7 @@ void *sa_cache_refill_alloc(unsigned int cls, size_t size, gfp_t gfp)
 	int n, keep = 0, nv = 0, i;
 	void *obj;
 
-	cc_need_slots(gfp);
+	cc_need_slots(cls, gfp);
 	want = this_cpu_read(sa_cpus->cc[cls].want);
 	n = sa_transfer_fetch(cls, objs, max(want, 1U), sa_class_batch(cls), gfp);
 	if (!n)
@@ -348,7 +369,7 @@ void sa_cache_flush_free(unsigned int cls, void *p)
 	struct sa_cc *cc;
 	int n, nv = 0;
 
-	cc_need_slots(GFP_NOWAIT);
+	cc_need_slots(cls, GFP_NOWAIT);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
@@ -459,7 +480,7 @@ void sa_cache_free_bulk(unsigned int cls, void **objs, unsigned int nr)
 	struct sa_cc *cc;
 	int nv = 0;
 
-	cc_need_slots(GFP_NOWAIT);
+	cc_need_slots(cls, GFP_NOWAIT);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	cc = &c->cc[cls];
@@ -783,11 +804,11 @@ u64 sa_cache_flush_one_irqoff(void **out, unsigned int *n)
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_flush_one_irqoff);
 
 /**
- * sa_cache_drop_slots() - take this CPU's stacks and their slots away, as
- * they were before its first miss
+ * sa_cache_drop_slots() - take this CPU's stacks of the generated classes
+ * and their slots away, as they were before its first miss
  *
- * Flushes the CPU's cache, then frees the block of slots if no stack has
- * filled again meanwhile. For tests of cc_alloc_slots().
+ * Flushes the CPU's cache, then frees the block of slots if none of its
+ * stacks has filled again meanwhile. For tests of cc_alloc_slots().
  * Context: migration off, process context.
  * Return: true if the slots were dropped.
  */
@@ -802,16 +823,16 @@ bool sa_cache_drop_slots(void)
 	sa_cache_flush(smp_processor_id(), SA_FLUSH_ON_CPU);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
-	slots = c->slots;
-	for (cls = 1; cls < SA_NR_CACHED; cls++)
+	slots = c->slots[0];
+	for (cls = 1; cls < cc_block_end(0); cls++)
 		held += sa_ct_count(c->cc[cls].ct) + sa_ct_busy(c->cc[cls].ct);
 	if (slots && !held) {
-		for (cls = 1; cls < SA_NR_CACHED; cls++) {
+		for (cls = 1; cls < cc_block_end(0); cls++) {
 			cc_set_cap(c, cls, 0);
 			WRITE_ONCE(c->cc[cls].objs, NULL);
 		}
-		c->slots = NULL;
-		atomic_dec(&sa_cpus_with_slots);
+		c->slots[0] = NULL;
+		atomic_dec(&sa_slot_blocks[0]);
 	} else {
 		slots = NULL;
 	}
@@ -1095,47 +1116,52 @@ u64 sa_cpu_cached_bytes(void)
  * sa_cache_metadata_bytes() - bytes of the per-CPU caches themselves
  *
  * Return: the bytes of every possible CPU's cache structure, and of the
- * slots of the CPUs that have them (those that ever missed).
+ * blocks of slots CPUs have (those a miss of one of their classes asked
+ * for).
  */
 size_t sa_cache_metadata_bytes(void)
 {
 	return num_possible_cpus() * sizeof(struct sa_cpu) +
-	       atomic_read(&sa_cpus_with_slots) * sa_cpu_slot_bytes;
+	       atomic_read(&sa_slot_blocks[0]) * sa_slot_bytes[0] +
+	       atomic_read(&sa_slot_blocks[1]) * sa_slot_bytes[1];
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_metadata_bytes);
 
 static void free_slots(void)
 {
-	unsigned int cls;
+	unsigned int cls, b;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
 
-		if (!c->slots)
-			continue;
-		for (cls = 1; cls < SA_NR_CACHED; cls++)
-			c->cc[cls].objs = NULL;
-		kfree(c->slots);
-		c->slots = NULL;
-		atomic_dec(&sa_cpus_with_slots);
+		for (b = 0; b < SA_SLOT_BLOCKS; b++) {
+			if (!c->slots[b])
+				continue;
+			for (cls = cc_block_first(b); cls < cc_block_end(b); cls++)
+				c->cc[cls].objs = NULL;
+			kfree(c->slots[b]);
+			c->slots[b] = NULL;
+			atomic_dec(&sa_slot_blocks[b]);
+		}
 	}
 }
 
 int sa_cpu_cache_init(void)
 {
-	unsigned int cls, total = 0;
+	unsigned int cls;
 	int cpu;
 
 	sa_cpus = alloc_percpu(struct sa_cpu);
 	if (!sa_cpus)
 		return -ENOMEM;
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
-		if (WARN_ON(sa_class_batch(cls) > SA_MAX_BATCH))
+		if (WARN_ON(sa_class_batch(cls) > SA_MAX_BATCH)) {
+			free_percpu(sa_cpus);
 			return -EINVAL;
-		total += 2 * sa_class_batch(cls);
+		}
+		sa_slot_bytes[cc_block(cls)] += cc_max_cap(cls) * sizeof(void *);
 	}
-	sa_cpu_slot_bytes = total * sizeof(void *);
 	sa_drain_wq = alloc_workqueue("spanalloc_drain", WQ_MEM_RECLAIM, 0);
 	if (!sa_drain_wq) {
 		free_percpu(sa_cpus);

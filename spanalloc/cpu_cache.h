@@ -200,14 +200,17 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
 	WRITE_ONCE(cc->ct, ((cc->ct & ~SA_CT_LOW) + sa_tid_step) | n);
 }
 
+#define SA_SLOT_BLOCKS	2
+
 /**
  * struct sa_cpu - a CPU's cache, Go's mcache
  * @lock: local lock (irq-off on !RT) taken by the slow paths and the tiny
  *	allocator; the fast path runs with preemption off and this_cpu
  *	operations (see cpu_cache.h)
- * @slots: the block every class's stack lives in (@cc[].objs point into
- *	it), allocated at the CPU's first miss (NULL before: every capacity
- *	stays 0), freed at unload
+ * @slots: the blocks the classes' stacks live in (@cc[].objs point into
+ *	them): [0] for classes 1..SA_CLASS_TINY, [1] for the own classes,
+ *	each allocated at the CPU's first miss of one of its classes (NULL
+ *	before: their capacities stay 0), freed at unload
  * @cap_bytes: capacity x size summed over @cc; never above cpu_cache_kib,
  *	so the objects held never are either
  * @misses: misses of every class since the resize interval began
@@ -218,7 +221,7 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  */
 struct sa_cpu {
 	local_lock_t lock;
-	void **slots;
+	void **slots[SA_SLOT_BLOCKS];
 	u64 cap_bytes;
 	unsigned int misses;
 	unsigned int evict_next;
