@@ -28,6 +28,10 @@
 #                        are named <kernel>-<vcpus>-numaN[-ioa0]
 #   BENCH_OUT=DIR        where the JSON goes (default bench/results)
 #   ACCEL, VM_TCG_THREAD are passed to scripts/harness/vm.sh (ACCEL=kvm where KVM works).
+#   VM_QEMU_EXTRA="-icount shift=0,sleep=off" (also read by vm.sh): guest time
+#                        counts guest instructions, so each figure is
+#                        instructions per operation and an A/B has no host
+#                        noise (1 vCPU; recorded as accel "tcg,icount")
 set -euo pipefail
 # shellcheck source=scripts/harness/lib.sh
 source "$(dirname "$0")/../../scripts/harness/lib.sh"
@@ -55,6 +59,10 @@ arch="${BENCH_ARCH:-x86_64}"
 out="${BENCH_OUT:-$SA_ROOT/bench/results}"
 accel="${ACCEL:-tcg}"
 [[ "$accel" == tcg && -n "${VM_TCG_THREAD:-}" ]] && accel="tcg,thread=$VM_TCG_THREAD"
+# Recorded, not passed on: vm.sh takes VM_QEMU_EXTRA itself. With -icount
+# guest time counts guest instructions: the figures are instructions per
+# operation, free of host noise (see scripts/harness/vm.sh).
+[[ "${VM_QEMU_EXTRA:-}" == *icount* ]] && accel="$accel,icount"
 [[ -f "$hist" ]] || sa_die "histogram $hist not found (set BENCH_HIST=FILE)"
 
 # What is measured: spanalloc as committed at HEAD (an export under the cache,
