@@ -198,7 +198,10 @@ static noinline void *sa_alloc_slow(size_t size, gfp_t gfp, int node, unsigned l
 	return p;
 }
 
-/* sa_alloc()'s object for a caller that may sleep: might_alloc(), after. */
+/*
+ * sa_alloc()'s object for a caller that may sleep: might_alloc(), after,
+ * and its first word cleared; or, under init_on_alloc, all @bytes of it.
+ */
 static noinline void *sa_alloc_may_sleep(void *p, gfp_t gfp)
 {
 	*(unsigned long *)p = 0;
@@ -206,9 +209,15 @@ static noinline void *sa_alloc_may_sleep(void *p, gfp_t gfp)
 	return p;
 }
 
+static noinline void *sa_alloc_may_sleep_zero(void *p, gfp_t gfp, size_t bytes)
+{
+	might_alloc(gfp);
+	return memset(p, 0, bytes);
+}
+
 /*
- * sa_alloc()'s object when more than its first word is to be done:
- * init_on_alloc's memset, a sites sample (@due), kmemleak, the tracepoint.
+ * sa_alloc()'s object when more than the above is to be done: a sites
+ * sample (@due), kmemleak, the tracepoint.
  */
 static noinline void *sa_alloc_finish(void *p, unsigned int cls, size_t size, gfp_t gfp,
 				      unsigned long caller, bool due)
@@ -228,10 +237,10 @@ static noinline void *sa_alloc_finish(void *p, unsigned int cls, size_t size, gf
  * The allocation fast path: a small class, no debug mode, an object on
  * this CPU's stack. It makes tail calls only (the refill and everything
  * else in sa_alloc_slow(), the work a handed-out object may need in
- * sa_alloc_may_sleep() and sa_alloc_finish()), so it needs no stack
- * frame: about a dozen instructions fewer per allocation than when those
- * calls were inline. might_alloc() runs after the object is taken, which
- * its checks do not mind.
+ * sa_alloc_may_sleep[_zero](), sa_alloc_finish() and memset()),
+ * so it needs no stack frame: about a dozen instructions fewer per
+ * allocation than when those calls were inline. might_alloc() runs after
+ * the object is taken, which its checks do not mind.
  */
 static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned long caller)
 {
@@ -247,11 +256,15 @@ static __always_inline void *sa_alloc(size_t size, gfp_t gfp, int node, unsigned
 	if (unlikely(!p))
 		return sa_alloc_slow(size, gfp, node, caller);
 	due = sa_sites_due(size);
-	if (unlikely(due || want_init_on_alloc(gfp) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-		     trace_alloc_enabled()))
+	if (unlikely(due || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || trace_alloc_enabled()))
 		return sa_alloc_finish(p, cls, size, gfp, caller, due);
-	if (gfpflags_allow_blocking(gfp))
+	if (gfpflags_allow_blocking(gfp)) {
+		if (want_init_on_alloc(gfp))
+			return sa_alloc_may_sleep_zero(p, gfp, sa_classes[cls].size);
 		return sa_alloc_may_sleep(p, gfp);
+	}
+	if (want_init_on_alloc(gfp))
+		return memset(p, 0, sa_classes[cls].size);
 	*(unsigned long *)p = 0;
 	return p;
 }
