@@ -32,6 +32,9 @@
 #                        counts guest instructions, so each figure is
 #                        instructions per operation and an A/B has no host
 #                        noise (1 vCPU; recorded as accel "tcg,icount")
+# The braces make bash read the whole script before running it, so editing
+# this file while a run is in progress cannot derail that run.
+{
 set -euo pipefail
 # shellcheck source=scripts/harness/lib.sh
 source "$(dirname "$0")/../../scripts/harness/lib.sh"
@@ -172,3 +175,4 @@ if [[ -z "$quick" && "$out" -ef "$SA_ROOT/bench/results" && $failed -eq 0 ]]; th
 	python3 "$SA_ROOT/bench/host/bench.py" readme "${files[@]}"
 fi
 exit $failed
+}
