@@ -349,6 +349,9 @@ def plot(paths):
     made = []
     tmp = tempfile.mkdtemp(prefix="sa-bench-plot.")
     docs = [(os.path.splitext(os.path.basename(p))[0], json.load(open(p))) for p in paths]
+    # Only make bench's own runs (bench/results also holds e.g. the
+    # realmod run, which has no init_on_alloc setting and no groups).
+    docs = [(stem, doc) for stem, doc in docs if "init_on_alloc" in doc]
     for stem, doc in docs:
         title_base = (f"{doc['kernel']}, {doc['vcpus']} vCPU, init_on_alloc={doc['init_on_alloc']}, "
                       f"{doc['accel']}")
