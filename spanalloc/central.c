@@ -218,6 +218,18 @@ static void *span_pop(struct sa_central *c, struct sa_span *span, const struct s
 }
 
 /*
+ * Pages of a span cut at @order: the objects a block of that order holds,
+ * in whole pages. The page heap gives the rest of the block back to its
+ * free lists, so a span's tail is under a page: a 9344-byte class's
+ * order-3 span of three objects takes 7 pages, not 8. Power-of-two classes
+ * fill their block exactly, so their spans stay naturally aligned.
+ */
+static unsigned int span_pages(const struct sa_class *ci, unsigned int order)
+{
+	return DIV_ROUND_UP((PAGE_SIZE << order) / ci->size * ci->size, PAGE_SIZE);
+}
+
+/*
  * Order of a new span for a class that holds @nspans spans: a class starts
  * with spans of the smallest order whose objects, in whole pages (see
  * span_pages()), leave at most a quarter of those pages unused; one object
@@ -237,23 +249,11 @@ static unsigned int span_order_for(const struct sa_class *ci, unsigned int nspan
 	for (o = 0; o < ci->span_order; o++) {
 		objs = (PAGE_SIZE << o) / ci->size;
 		used = (size_t)objs * ci->size;
-		bytes = PAGE_ALIGN(used);
+		bytes = (size_t)span_pages(ci, o) << PAGE_SHIFT;
 		if (objs && (bytes - used) * 4 <= bytes)
 			break;
 	}
 	return min(o + ilog2(nspans / 4 + 1), (unsigned int)ci->span_order);
-}
-
-/*
- * Pages of a span cut at @order: the objects a block of that order holds,
- * in whole pages. The page heap gives the rest of the block back to its
- * free lists, so a span's tail is under a page: a 9344-byte class's
- * order-3 span of three objects takes 7 pages, not 8. Power-of-two classes
- * fill their block exactly, so their spans stay naturally aligned.
- */
-static unsigned int span_pages(const struct sa_class *ci, unsigned int order)
-{
-	return DIV_ROUND_UP((PAGE_SIZE << order) / ci->size * ci->size, PAGE_SIZE);
 }
 
 /* Smallest order whose span holds one object of the class. */

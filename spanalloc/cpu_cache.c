@@ -290,6 +290,29 @@ static __always_inline void cc_need_slots(unsigned int cls, gfp_t gfp)
 		cc_alloc_slots(b, gfp);
 }
 
+/*
+ * Take block @b of slots away from @c (cc_alloc_slots() undone): every
+ * stack of the block at capacity 0, with no slots. The stacks are empty
+ * and not busy: @c's own under sa_cc_lock(), or @c's CPU is dead or the
+ * module is leaving. Return: the block, for the caller to kfree() once
+ * the lock is dropped, or NULL if @c had none.
+ */
+static void **cc_take_slots(struct sa_cpu *c, unsigned int b)
+{
+	void **slots = c->slots[b];
+	unsigned int cls;
+
+	if (!slots)
+		return NULL;
+	for (cls = cc_block_first(b); cls < cc_block_end(b); cls++) {
+		cc_set_cap(c, cls, 0);
+		WRITE_ONCE(c->cc[cls].objs, NULL);
+	}
+	c->slots[b] = NULL;
+	atomic_dec(&sa_slot_blocks[b]);
+	return slots;
+}
+
 /**
  * sa_cache_refill_alloc() - slow path of sa_cache_alloc(): fetch a batch,
  * keep what fits, return one
@@ -823,19 +846,9 @@ bool sa_cache_drop_slots(void)
 	sa_cache_flush(smp_processor_id(), SA_FLUSH_ON_CPU);
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
-	slots = c->slots[0];
 	for (cls = 1; cls < cc_block_end(0); cls++)
 		held += sa_ct_count(c->cc[cls].ct) + sa_ct_busy(c->cc[cls].ct);
-	if (slots && !held) {
-		for (cls = 1; cls < cc_block_end(0); cls++) {
-			cc_set_cap(c, cls, 0);
-			WRITE_ONCE(c->cc[cls].objs, NULL);
-		}
-		c->slots[0] = NULL;
-		atomic_dec(&sa_slot_blocks[0]);
-	} else {
-		slots = NULL;
-	}
+	slots = held ? NULL : cc_take_slots(c, 0);
 	sa_cc_unlock(flags);
 	dropped = slots;
 	kfree(slots);
@@ -1129,22 +1142,12 @@ EXPORT_SYMBOL_IF_KUNIT(sa_cache_metadata_bytes);
 
 static void free_slots(void)
 {
-	unsigned int cls, b;
+	unsigned int b;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct sa_cpu *c = per_cpu_ptr(sa_cpus, cpu);
-
-		for (b = 0; b < SA_SLOT_BLOCKS; b++) {
-			if (!c->slots[b])
-				continue;
-			for (cls = cc_block_first(b); cls < cc_block_end(b); cls++)
-				c->cc[cls].objs = NULL;
-			kfree(c->slots[b]);
-			c->slots[b] = NULL;
-			atomic_dec(&sa_slot_blocks[b]);
-		}
-	}
+	for_each_possible_cpu(cpu)
+		for (b = 0; b < SA_SLOT_BLOCKS; b++)
+			kfree(cc_take_slots(per_cpu_ptr(sa_cpus, cpu), b));
 }
 
 int sa_cpu_cache_init(void)

@@ -344,7 +344,7 @@ static __always_inline u64 sa_cache_limit(void)
  * @size: bytes requested, for the counters
  *
  * Calls nothing, so a caller that only tail-calls its slow paths needs no
- * stack frame (main.c's sa_alloc_fast()).
+ * stack frame (main.c's sa_alloc()).
  * Context: any.
  * Return: the object, or NULL if the stack is empty or busy (the caller
  * then goes through sa_cache_alloc()'s refill).
