@@ -473,10 +473,8 @@ fi
 stage "check-harness"
 if skip harness; then
 	skipped harness harness
-elif scripts/check-harness.sh; then
-	ok harness "check-harness: every failure mode detected"
 else
-	bad harness "check-harness: the harness missed a failure"
+	record harness check-harness scripts/check-harness.sh
 fi
 
 stage "summary"
