@@ -39,8 +39,10 @@
  * @transfer_cached_bytes: bytes of free objects held in the transfer caches
  *	(batches on their way from one CPU cache to another)
  * @large_bytes: bytes of large objects (page heap and direct pages)
- * @metadata_bytes: bytes of spanalloc's own bookkeeping (span structs and
- *	per-CPU caches); not part of @heap_sys
+ * @metadata_bytes: bytes of spanalloc's own bookkeeping, as the kernel
+ *	holds them for it (kmalloc sizes, whole pages): span structs, chunk
+ *	tables, per-CPU caches and their slots, transfer cache arrays, tiny
+ *	block states; not part of @heap_sys
  * @corruptions: damage found: corrupted free-list links (any mode) and, with
  *	the module parameter debug=, writes after free and red-zone overflows
  * @shrinks: times the kernel's shrinker made spanalloc give memory back

@@ -170,9 +170,13 @@ static void slots_come_with_the_first_miss(struct kunit *test)
 	void *p;
 	int cpu;
 
-	/* The block of the generated classes (and the tiny blocks'). */
+	/*
+	 * The block of the generated classes (and the tiny blocks'), counted
+	 * as the memory it holds: whole pages, none beyond the last slot's.
+	 */
 	for (c = 1; c < SA_CLASS_DYN0; c++)
 		slot_bytes += sa_cache_max_cap(c) * sizeof(void *);
+	slot_bytes = PAGE_ALIGN(slot_bytes);
 	migrate_disable();
 	cpu = smp_processor_id();
 	/* This CPU has used spanalloc before: it has its slots. */

@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include "sa_test.h"
+#include "transfer.h"
 
 #define BLOCK(p)	((unsigned long)(p) & ~(unsigned long)(SA_TINY_BLOCK - 1))
 
@@ -150,6 +151,45 @@ static void realloc_of_tiny(struct kunit *test)
 	spanalloc_free(q);
 }
 
+/*
+ * A tiny span's block states (one atomic_t per 16-byte block, see tiny.c)
+ * are spanalloc's own memory: metadata_bytes counts them, at what kmalloc
+ * really holds for them, for every tiny span the class has, and the rest
+ * of the figure is the page heap's, the CPU caches' and the transfer
+ * caches' metadata.
+ */
+static void tiny_state_counts_as_metadata(struct kunit *test)
+{
+	size_t state = kmalloc_size_roundup(sa_class_objs(SA_CLASS_TINY) * sizeof(atomic_t));
+	unsigned int n = 0, max = 3 * sa_class_objs(SA_CLASS_TINY);
+	struct sa_central_stats st;
+	struct sa_heap_stats hs;
+	u64 spans0, other;
+	void **p;
+
+	p = kvmalloc_array(max, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	spanalloc_drain();
+	sa_central_read_stats(SA_CLASS_TINY, &st);
+	spans0 = st.spans;
+	/* One 16-byte object per block, until the class has two more spans. */
+	while (n < max && st.spans < spans0 + 2) {
+		p[n] = spanalloc_alloc_tiny(16, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[n]);
+		n++;
+		sa_central_read_stats(SA_CLASS_TINY, &st);
+	}
+	KUNIT_EXPECT_GE(test, st.spans, spans0 + 2);
+	sa_heap_read_stats(&hs);
+	other = sa_test_stats().metadata_bytes - hs.metadata - sa_cache_metadata_bytes() -
+		sa_transfer_metadata_bytes();
+	KUNIT_EXPECT_EQ(test, other, st.spans * state);
+	while (n--)
+		spanalloc_free(p[n]);
+	kvfree(p);
+	spanalloc_drain();
+}
+
 static struct kunit_case tiny_cases[] = {
 	KUNIT_CASE(packs_into_one_block),
 	KUNIT_CASE(alignment_follows_size),
@@ -157,6 +197,7 @@ static struct kunit_case tiny_cases[] = {
 	KUNIT_CASE(double_and_interior_free_refused),
 	KUNIT_CASE(larger_requests_fall_through),
 	KUNIT_CASE(realloc_of_tiny),
+	KUNIT_CASE(tiny_state_counts_as_metadata),
 	{}
 };
 

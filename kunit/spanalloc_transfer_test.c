@@ -221,6 +221,9 @@ static void shrinker_and_scavenger_empty_it(struct kunit *test)
 	/* The shrinker's drain (sa_api_flush()) empties it, memory goes back. */
 	park(test, cls, batch, &n);
 	KUNIT_EXPECT_EQ(test, xfer(cls).objs, batch);
+	/* The one array now held, counted as the memory kmalloc gave it. */
+	KUNIT_EXPECT_EQ(test, sa_transfer_metadata_bytes(),
+			kmalloc_size_roundup(xfer(cls).cap * sizeof(void *)));
 	sa_api_flush();
 	KUNIT_EXPECT_EQ(test, xfer(cls).objs, 0);
 	spanalloc_drain();

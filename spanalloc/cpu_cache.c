@@ -27,7 +27,10 @@
  * typed caches' own classes, each allocated at the CPU's first miss of one
  * of its classes with no lock held (cc_alloc_slots()): CPUs that never use
  * spanalloc hold only their struct sa_cpu, and no CPU holds slots for own
- * classes until a typed cache needs one.
+ * classes until a typed cache needs one. A block is whole pages from
+ * alloc_pages_exact() (the generated classes' is 11 pages on x86_64;
+ * kmalloc would round it to an order-4 block of 16), and metadata_bytes
+ * counts those pages.
  *
  * What it asks of the level below (transfer.c): sa_transfer_fetch() of up
  * to the objects a refill wants (at least one; a growing class's refill
@@ -247,10 +250,17 @@ static int cc_grow(struct sa_cpu *c, unsigned int cls, unsigned int want, void *
 	return n;
 }
 
+/* A block of slots: whole pages, not kmalloc's next power of two. */
+static void free_slot_block(void **slots, unsigned int b)
+{
+	if (slots)
+		free_pages_exact(slots, sa_slot_bytes[b]);
+}
+
 /*
  * Give this CPU block @b of slots (see "Memory" at the top) at its first
  * miss of one of the block's classes: allocated with no lock held
- * (interrupts may not be off for kmalloc on PREEMPT_RT) and installed
+ * (interrupts may not be off for the page allocator on PREEMPT_RT) and installed
  * under the local lock if the CPU we run on by then still has none. Each
  * stack's pointer is set before any capacity is raised (cc_grow() raises
  * none without slots), and the free fast path reads it only once it has
@@ -264,7 +274,7 @@ static noinline void cc_alloc_slots(unsigned int b, gfp_t gfp)
 	struct sa_cpu *c;
 	void **slots, **s;
 
-	slots = kmalloc_node(sa_slot_bytes[b], sa_meta_gfp(gfp), numa_mem_id());
+	slots = alloc_pages_exact(sa_slot_bytes[b], sa_meta_gfp(gfp));
 	if (!slots)
 		return;
 	sa_cc_lock(flags);
@@ -279,7 +289,7 @@ static noinline void cc_alloc_slots(unsigned int b, gfp_t gfp)
 		atomic_inc(&sa_slot_blocks[b]);
 	}
 	sa_cc_unlock(flags);
-	kfree(slots);
+	free_slot_block(slots, b);
 }
 
 static __always_inline void cc_need_slots(unsigned int cls, gfp_t gfp)
@@ -851,7 +861,7 @@ bool sa_cache_drop_slots(void)
 	slots = held ? NULL : cc_take_slots(c, 0);
 	sa_cc_unlock(flags);
 	dropped = slots;
-	kfree(slots);
+	free_slot_block(slots, 0);
 	return dropped;
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_cache_drop_slots);
@@ -1147,12 +1157,12 @@ static void free_slots(void)
 
 	for_each_possible_cpu(cpu)
 		for (b = 0; b < SA_SLOT_BLOCKS; b++)
-			kfree(cc_take_slots(per_cpu_ptr(sa_cpus, cpu), b));
+			free_slot_block(cc_take_slots(per_cpu_ptr(sa_cpus, cpu), b), b);
 }
 
 int sa_cpu_cache_init(void)
 {
-	unsigned int cls;
+	unsigned int cls, b;
 	int cpu;
 
 	sa_cpus = alloc_percpu(struct sa_cpu);
@@ -1165,6 +1175,9 @@ int sa_cpu_cache_init(void)
 		}
 		sa_slot_bytes[cc_block(cls)] += cc_max_cap(cls) * sizeof(void *);
 	}
+	/* Whole pages (alloc_pages_exact()): what a block really holds. */
+	for (b = 0; b < SA_SLOT_BLOCKS; b++)
+		sa_slot_bytes[b] = PAGE_ALIGN(sa_slot_bytes[b]);
 	sa_drain_wq = alloc_workqueue("spanalloc_drain", WQ_MEM_RECLAIM, 0);
 	if (!sa_drain_wq) {
 		free_percpu(sa_cpus);

@@ -776,7 +776,7 @@ void spanalloc_read_memstats(struct spanalloc_memstats *ms)
 	ms->heap_released = hs.released;
 	ms->transfer_cached_bytes = sa_transfer_bytes();
 	ms->metadata_bytes = hs.metadata + sa_cache_metadata_bytes() +
-			     sa_transfer_metadata_bytes();
+			     sa_transfer_metadata_bytes() + sa_tiny_metadata_bytes();
 }
 EXPORT_SYMBOL_GPL(spanalloc_read_memstats);
 

@@ -312,7 +312,7 @@ static unsigned int span_table_order(void)
 
 static size_t chunk_meta_bytes(void)
 {
-	return struct_size_t(struct sa_chunk, free_order, 2 * chunk_pages()) +
+	return kmalloc_size_roundup(struct_size_t(struct sa_chunk, free_order, 2 * chunk_pages())) +
 	       (PAGE_SIZE << span_table_order());
 }
 
@@ -1023,16 +1023,19 @@ static int heaps_alloc(void)
 
 int sa_heap_init(void)
 {
+	size_t map_bytes;
+
 	/*
 	 * The table spans RAM, not the linear map from PAGE_OFFSET: on arm64
 	 * RAM may be mapped terabytes above it (see sa_lpn()).
 	 */
 	sa_lm_base = (unsigned long)__va(PFN_PHYS(ram_base_pfn()));
 	sa_map_len = ((unsigned long)high_memory - sa_lm_base) >> (PAGE_SHIFT + sa_chunk_order);
-	sa_chunk_map = vzalloc(array_size(max(sa_map_len, 1UL), sizeof(void *)));
+	map_bytes = array_size(max(sa_map_len, 1UL), sizeof(void *));
+	sa_chunk_map = vzalloc(map_bytes);
 	if (!sa_chunk_map)
 		return -ENOMEM;
-	atomic_long_set(&sa_heap_meta, array_size(sa_map_len, sizeof(void *)));
+	atomic_long_set(&sa_heap_meta, PAGE_ALIGN(map_bytes));
 	if (heaps_alloc()) {
 		vfree(sa_chunk_map);
 		return -ENOMEM;

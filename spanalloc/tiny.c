@@ -102,18 +102,42 @@ static DEFINE_PER_CPU(struct sa_tiny_cpu, sa_tiny_cpus) = {
 		local_unlock_irqrestore(&sa_tiny_cpus.lock, flags); \
 	} while (0)
 
+/* Bytes kmalloc holds for the state arrays of every tiny span. */
+static atomic_long_t sa_tiny_meta = ATOMIC_LONG_INIT(0);
+
+static size_t tiny_state_bytes(void)
+{
+	return kmalloc_size_roundup(array_size(sa_class_objs(SA_CLASS_TINY), sizeof(atomic_t)));
+}
+
 /* A new tiny span gets its per-block state; it goes with the span. */
 static int tiny_span_init(struct sa_span *span, gfp_t gfp)
 {
 	span->tiny_state = kcalloc(sa_class_objs(SA_CLASS_TINY), sizeof(atomic_t), gfp);
-	return span->tiny_state ? 0 : -ENOMEM;
+	if (!span->tiny_state)
+		return -ENOMEM;
+	atomic_long_add(tiny_state_bytes(), &sa_tiny_meta);
+	return 0;
 }
 
 static void tiny_span_fini(struct sa_span *span)
 {
+	if (span->tiny_state)
+		atomic_long_sub(tiny_state_bytes(), &sa_tiny_meta);
 	kfree(span->tiny_state);
 	span->tiny_state = NULL;
 }
+
+/**
+ * sa_tiny_metadata_bytes() - bytes of the tiny spans' block states
+ *
+ * Return: what kmalloc holds for them (part of metadata_bytes).
+ */
+size_t sa_tiny_metadata_bytes(void)
+{
+	return max(atomic_long_read(&sa_tiny_meta), 0L);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_tiny_metadata_bytes);
 
 static const struct sa_span_ops tiny_span_ops = {
 	.init = tiny_span_init,

@@ -21,6 +21,7 @@ void sa_tiny_free(struct sa_span *span, const void *p);
 size_t sa_tiny_usable(struct sa_span *span, const void *p);
 void sa_tiny_flush(int cpu, enum sa_flush_by by);
 bool sa_tiny_holds_block(int cpu);
+size_t sa_tiny_metadata_bytes(void);
 void sa_tiny_walk_live(struct sa_span *span, void (*fn)(const void *p));
 
 #endif /* _SPANALLOC_TINY_H */

@@ -134,7 +134,7 @@ static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls, int no
 		t->slots = slots;
 		t->cap = cap;
 		slots = NULL;
-		atomic_long_add(cap * sizeof(void *), &sa_transfer_meta);
+		atomic_long_add(kmalloc_size_roundup(cap * sizeof(void *)), &sa_transfer_meta);
 	}
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	kfree(slots);	/* another CPU got there first */
@@ -315,7 +315,8 @@ static unsigned int drain_class_node(struct sa_transfer *t, unsigned int cls)
 		if (!t->count && t->slots) {
 			slots = t->slots;
 			t->slots = NULL;
-			atomic_long_sub(t->cap * sizeof(void *), &sa_transfer_meta);
+			atomic_long_sub(kmalloc_size_roundup(t->cap * sizeof(void *)),
+					&sa_transfer_meta);
 		}
 		raw_spin_unlock_irqrestore(&t->lock, flags);
 		kfree(slots);
