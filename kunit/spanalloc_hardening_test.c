@@ -348,13 +348,14 @@ static void atomic_pieces_match_the_span(struct kunit *test)
 	for (cls = 1; cls < SA_NR_CLASSES && sa_classes[cls].size <= PAGE_SIZE; cls++) {
 		void *objs[2];
 		struct sa_span *span;
+		struct sa_chunk *ch;
 
 		/* GFP_ATOMIC: pieces of exactly the span's order. */
 		KUNIT_ASSERT_GE(test, sa_central_fetch(cls, objs, 1, GFP_ATOMIC), 1);
 		span = sa_span_of(objs[0]);
-		KUNIT_EXPECT_EQ_MSG(test, span->chunk->piece_order[sa_lpn(span->base) -
-				    span->chunk->lpn], span->order, "class %u",
-				    sa_classes[cls].size);
+		ch = sa_span_chunk(span);
+		KUNIT_EXPECT_EQ_MSG(test, ch->piece_order[sa_lpn(span->base) - ch->lpn],
+				    span->order, "class %u", sa_classes[cls].size);
 		sa_central_return(cls, objs, 1);
 	}
 	spanalloc_drain();
@@ -386,7 +387,7 @@ static void address_lookup_one_formula(struct kunit *test)
 	void *base;
 
 	KUNIT_ASSERT_NOT_NULL(test, span);
-	ch = span->chunk;
+	ch = sa_span_chunk(span);
 	base = span->base;
 	KUNIT_EXPECT_EQ(test, ch->lpn, sa_lpn(base) & ~((1UL << sa_chunk_order) - 1));
 	KUNIT_EXPECT_PTR_EQ(test, sa_lpn_addr(sa_lpn(base)), base);

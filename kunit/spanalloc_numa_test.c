@@ -72,9 +72,9 @@ static void span_knows_its_node(struct kunit *test)
 		span = sa_heap_alloc_span_node(1, SA_SPAN_SMALL, GFP_KERNEL | __GFP_THISNODE, nid);
 		KUNIT_ASSERT_NOT_NULL(test, span);
 		KUNIT_EXPECT_EQ(test, span->node, sa_numa() ? nid : 0);
-		KUNIT_EXPECT_EQ(test, span->chunk->node, obj_nid(span->base));
+		KUNIT_EXPECT_EQ(test, sa_span_chunk(span)->node, obj_nid(span->base));
 		KUNIT_EXPECT_EQ(test, obj_nid(span->base), nid);
-		sa_heap_read_node_stats(span->chunk->node, &hs);
+		sa_heap_read_node_stats(sa_span_chunk(span)->node, &hs);
 		KUNIT_EXPECT_EQ(test, hs.sys, PAGE_SIZE << sa_chunk_order);
 		KUNIT_EXPECT_EQ(test, hs.idle, (PAGE_SIZE << sa_chunk_order) - PAGE_SIZE);
 		sa_heap_free_span(span);

@@ -101,11 +101,17 @@ struct spanalloc_cache;
 
 /**
  * struct sa_span - a run of pages given to one size class or large object
- * @link: position on the class's central list (small spans)
+ *
+ * 64 bytes: fields no kind of span needs at once share their place (see
+ * the unions), and the chunk is found from @base (sa_span_chunk()).
+ *
+ * @link: position on the class's central list (small spans) or on the
+ *	page heap's list of large objects
+ * @rcu: for the grace period before a SLAB_TYPESAFE_BY_RCU span is freed
+ *	(it is then on no list)
  * @base: address of the first byte
- * @chunk: chunk the pages come from (NULL for SA_SPAN_DIRECT); its node
- *	is where the pages are
- * @freelist: obfuscated singly linked list of freed objects
+ * @freelist: obfuscated singly linked list of freed objects (small spans)
+ * @bytes_req: requested bytes of a large object
  * @npages: pages in the span (a large object's exact page count)
  * @order: buddy order the span was cut at (small spans; 0 for large)
  * @cls: size class (SA_SPAN_SMALL), 0 otherwise
@@ -121,14 +127,18 @@ struct spanalloc_cache;
  *	objects go back to (the node they were asked for: their pages are
  *	there unless that node was out of memory); a direct span's page node
  * @tiny_state: per 16-byte block state (tiny spans): see tiny.c
- * @bytes_req: requested bytes of a large object
- * @rcu: for the grace period before a SLAB_TYPESAFE_BY_RCU span is freed
  */
 struct sa_span {
-	struct list_head link;
+	union {
+		struct list_head link;
+		struct rcu_head rcu;
+	};
 	void *base;
-	struct sa_chunk *chunk;
-	void *freelist;
+	union {
+		void *freelist;
+		size_t bytes_req;
+	};
+	atomic_t *tiny_state;
 	unsigned int npages;
 	u8 order;
 	u8 cls;
@@ -140,9 +150,6 @@ struct sa_span {
 	u16 inuse;
 	atomic_t sites;
 	u16 node;
-	atomic_t *tiny_state;
-	size_t bytes_req;
-	struct rcu_head rcu;
 };
 
 /**

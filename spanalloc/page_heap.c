@@ -204,6 +204,21 @@ static struct sa_chunk *chunk_of_addr(const void *addr)
 	return entry_load(sa_lpn(addr) >> sa_chunk_order);
 }
 
+/**
+ * sa_span_chunk() - the chunk a span's pages come from
+ * @span: a span of the buddy heap (SA_SPAN_SMALL or SA_SPAN_LARGE)
+ *
+ * Spans do not keep it (struct sa_span stays 64 bytes): the chunk table
+ * has it, and a chunk's entry stays while any span of it lives.
+ * Context: any.
+ * Return: the chunk; its node is where the pages are.
+ */
+struct sa_chunk *sa_span_chunk(const struct sa_span *span)
+{
+	return chunk_of_addr(span->base);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_span_chunk);
+
 /*
  * Free a block of @order at page @idx of @ch, coalescing with free buddies.
  * Caller holds the chunk's heap lock.
@@ -671,7 +686,6 @@ struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind k
 	if (npages != (1U << order))
 		buddy_free_range(ch, idx + npages, (1U << order) - npages);
 	span->base = chunk_page_addr(ch, idx);
-	span->chunk = ch;
 	span->npages = npages;
 	span->order = order;
 	span->kind = kind;
@@ -715,7 +729,7 @@ EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span);
  */
 void sa_heap_free_span(struct sa_span *span)
 {
-	struct sa_chunk *ch = span->chunk;
+	struct sa_chunk *ch = chunk_of_addr(span->base);
 	struct sa_heap_node *h = chunk_heap(ch);
 	unsigned int idx, i;
 	unsigned long flags;
@@ -1044,6 +1058,7 @@ int sa_heap_init(void)
 	 * Spans are type-safe for RCU: a lock-free lookup racing with the
 	 * span's free (only a buggy double free can) still reads a span.
 	 */
+	BUILD_BUG_ON(sizeof(struct sa_span) > 64);
 	sa_span_cache = KMEM_CACHE(sa_span, SLAB_TYPESAFE_BY_RCU);
 	if (!sa_span_cache) {
 		heaps_free();

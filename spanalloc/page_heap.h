@@ -30,6 +30,7 @@ void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node);
 void sa_heap_free_direct(struct sa_span *span);
 struct sa_span *sa_span_of_slow(const void *p);
+struct sa_chunk *sa_span_chunk(const struct sa_span *span);
 
 /* Chunk number -> chunk, or a direct span tagged SA_XA_DIRECT. */
 #define SA_XA_DIRECT	1
