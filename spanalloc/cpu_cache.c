@@ -130,12 +130,11 @@ static void cc_new_interval(struct sa_cpu *c)
 {
 	unsigned int cls, count;
 	struct sa_cc *cc;
-	u16 act;
+	u32 act;
 
-	BUILD_BUG_ON(2 * SA_RESIZE_MISSES > U16_MAX);
 	for (cls = 1; cls < SA_NR_CACHED; cls++) {
 		cc = &c->cc[cls];
-		act = (u16)(c->stats.cls_frees[cls] + c->stats.cls_req[cls]);
+		act = (u32)(c->stats.cls_frees[cls] + c->stats.cls_req[cls]);
 		count = sa_ct_count(cc->ct);
 		if (act == cc->act && cc->cap > count && !sa_ct_busy(cc->ct)) {
 			cc_set_cap(c, cls, count);

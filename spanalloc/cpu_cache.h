@@ -163,22 +163,16 @@ struct sa_cpu_stats {
  *	refill up to the class's batch (slow start: a class this CPU barely
  *	uses does not hold a whole batch); back to 2 when the cache is drained
  * @misses: underflows and overflows of this class in the CPU's current
- *	resize interval (the coldest class has the fewest); halved at each
- *	interval's end, so below 2 * SA_RESIZE_MISSES
- * @act: the low 16 bits of cls_frees + cls_req when the interval began:
- *	unchanged means idle (a busy class that wraps to the same value only
- *	gives up capacity its objects do not fill, and its next miss raises
- *	it again)
- *
- * 24 bytes: @cc of struct sa_cpu has one per class, 121 on every CPU.
+ *	resize interval (the coldest class has the fewest)
+ * @act: cls_frees + cls_req when the interval began: unchanged means idle
  */
 struct sa_cc {
 	unsigned long ct;
 	void **objs;
 	u16 cap;
 	u16 want;
-	u16 misses;
-	u16 act;
+	u32 misses;
+	u32 act;
 };
 
 #define SA_CT_COUNT	0x7fffUL
