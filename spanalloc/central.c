@@ -264,10 +264,12 @@ static unsigned int span_min_order(const struct sa_class *ci)
 
 /*
  * A new span for @cls. The order span_order_for() picks is tried cheaply
- * (__GFP_NORETRY, no warning, never __GFP_NOFAIL: on fragmented memory a
- * sleeping order-1..3 request would otherwise reclaim and OOM-kill rather
- * than fail); then, with the caller's own flags, the smallest order that
- * holds an object: a one-page span for every class up to PAGE_SIZE.
+ * (sa_heap_try_span_node(): no reclaim, compaction or reserves, no
+ * warning, never __GFP_NOFAIL, as SLUB tries its higher slab orders: on
+ * fragmented memory a sleeping order-1..3 request would otherwise stall
+ * in compaction, or reclaim and OOM-kill, rather than fail); then, with
+ * the caller's own flags, the smallest order that holds an object: a
+ * one-page span for every class up to PAGE_SIZE.
  */
 static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp, int node)
 {
@@ -277,9 +279,7 @@ static struct sa_span *new_span(unsigned int cls, unsigned int nspans, gfp_t gfp
 	struct sa_span *span;
 
 	if (order > span_min_order(ci)) {
-		span = sa_heap_alloc_span_node(span_pages(ci, order), SA_SPAN_SMALL,
-					       (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_NOFAIL,
-					       node);
+		span = sa_heap_try_span_node(span_pages(ci, order), SA_SPAN_SMALL, gfp, node);
 		if (!span) {
 			order = span_min_order(ci);
 			span = sa_heap_alloc_span_node(span_pages(ci, order), SA_SPAN_SMALL, gfp,

@@ -46,6 +46,7 @@
 #include <linux/smp.h>
 #include <linux/cpu.h>
 #include <linux/mm.h>
+#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -265,18 +266,28 @@ static void free_slot_block(void **slots, unsigned int b)
  * stack's pointer is set before any capacity is raised (cc_grow() raises
  * none without slots), and the free fast path reads it only once it has
  * claimed a stack with room. Failing is harmless: capacities stay 0 and
- * objects go to and come from the transfer cache one miss at a time.
+ * objects go to and come from the transfer cache one miss at a time. So
+ * the block (order 4 on x86_64) is asked for without direct reclaim or
+ * compaction, and after a failure not again on this CPU for a second: on
+ * fragmented memory a stall per miss would cost far more than the slots
+ * save.
  */
 static noinline void cc_alloc_slots(unsigned int b, gfp_t gfp)
 {
-	unsigned long flags;
+	unsigned long flags, retry;
 	unsigned int cls;
 	struct sa_cpu *c;
 	void **slots, **s;
 
-	slots = alloc_pages_exact(sa_slot_bytes[b], sa_meta_gfp(gfp));
-	if (!slots)
+	retry = this_cpu_read(sa_cpus->slots_retry[b]);
+	if (retry && time_before(jiffies, retry))
 		return;
+	slots = alloc_pages_exact(sa_slot_bytes[b], (sa_meta_gfp(gfp) & ~__GFP_DIRECT_RECLAIM) |
+				  __GFP_NORETRY);
+	if (!slots) {
+		this_cpu_write(sa_cpus->slots_retry[b], (jiffies + HZ) ?: 1);
+		return;
+	}
 	sa_cc_lock(flags);
 	c = this_cpu_ptr(sa_cpus);
 	if (!c->slots[b]) {

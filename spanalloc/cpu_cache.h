@@ -211,6 +211,8 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
  *	them): [0] for classes 1..SA_CLASS_TINY, [1] for the own classes,
  *	each allocated at the CPU's first miss of one of its classes (NULL
  *	before: their capacities stay 0), freed at unload
+ * @slots_retry: per block, 0, or the jiffies before which a failed
+ *	allocation of it is not tried again (cc_alloc_slots())
  * @cap_bytes: capacity x size summed over @cc; never above cpu_cache_kib,
  *	so the objects held never are either
  * @misses: misses of every class since the resize interval began
@@ -222,6 +224,7 @@ static inline void sa_cc_set_count(struct sa_cc *cc, unsigned int n)
 struct sa_cpu {
 	local_lock_t lock;
 	void **slots[SA_SLOT_BLOCKS];
+	unsigned long slots_retry[SA_SLOT_BLOCKS];
 	u64 cap_bytes;
 	unsigned int misses;
 	unsigned int evict_next;

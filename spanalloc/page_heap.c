@@ -12,10 +12,13 @@
  * Chunks and pieces: memory is seen as aligned chunks of PAGE_SIZE <<
  * sa_chunk_order bytes (2 MiB). A piece is a naturally aligned block of
  * 2^k pages, k <= sa_chunk_order, so it lies inside one chunk. The heap
- * asks for a whole chunk first, cheaply (__GFP_NORETRY, no reserves, never
- * __GFP_NOFAIL), and when that fails, or the caller may not sleep, for just
- * the order the span needs, with the caller's own reclaim flags: on memory
- * fragmented down to single pages, one-page spans still come. struct
+ * asks for a whole chunk first, cheaply (no reclaim, compaction or kswapd,
+ * no reserves, never __GFP_NOFAIL: cheap_gfp()), and when that fails, or
+ * the caller may not sleep, for just the order the span needs, with the
+ * caller's own reclaim flags (cheaply again for a span bigger than its
+ * class needs: sa_heap_try_span_node()): on memory fragmented down to
+ * single pages, one-page spans still come, and nothing stalls in
+ * compaction for the bigger ones. struct
  * sa_chunk describes one chunk and every piece spanalloc holds in it: a
  * per-page span table, the free buddy block each page heads, and the order
  * of the piece each page belongs to; blocks coalesce only up to their
@@ -364,15 +367,30 @@ static struct sa_chunk *chunk_meta_get(gfp_t gfp)
 }
 
 /*
- * Pages for @node's heap: a whole chunk of that node if it comes cheaply
- * and the caller may sleep, else just @need (the span's order) with the
- * caller's flags (another node's pages unless they hold __GFP_THISNODE).
- * Sets *@order to what was got.
+ * Opportunistic requests, as SLUB's higher slab orders are: no direct
+ * reclaim or compaction, no kswapd woken, no reserves, no warning. On
+ * memory fragmented into single pages each would otherwise stall the
+ * caller in compaction that cannot succeed (tests/guest/fragment.sh counts
+ * the stalls).
  */
-static struct page *heap_pages(int node, unsigned int need, gfp_t gfp, unsigned int *order)
+static gfp_t cheap_gfp(gfp_t gfp)
 {
-	gfp_t cheap = (gfp & ~(__GFP_NOFAIL | __GFP_HIGH | __GFP_MEMALLOC)) |
-		      __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC | __GFP_THISNODE;
+	return (gfp & ~(__GFP_NOFAIL | __GFP_HIGH | __GFP_MEMALLOC | __GFP_RECLAIM)) |
+	       __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
+}
+
+/*
+ * Pages for @node's heap: a whole chunk of that node if the caller may
+ * sleep and it comes without reclaim (cheap_gfp()), else just @need (the
+ * span's order) with the caller's flags (another node's pages unless they
+ * hold __GFP_THISNODE), or cheaply too if @try (a span bigger than its
+ * class needs: the caller falls back to the smallest one). Sets *@order
+ * to what was got.
+ */
+static struct page *heap_pages(int node, unsigned int need, gfp_t gfp, bool try,
+			       unsigned int *order)
+{
+	gfp_t cheap = cheap_gfp(gfp) | __GFP_THISNODE;
 	struct page *page;
 
 	if (need < sa_chunk_order && gfpflags_allow_blocking(gfp)) {
@@ -383,6 +401,8 @@ static struct page *heap_pages(int node, unsigned int need, gfp_t gfp, unsigned 
 		}
 	}
 	*order = need;
+	if (try)
+		return alloc_pages_node(node, cheap_gfp(gfp), need);
 	return alloc_pages_node(node, need < sa_chunk_order ? gfp : gfp | __GFP_NOWARN, need);
 }
 
@@ -416,20 +436,11 @@ static void spare_put(struct sa_chunk *ch)
 	spin_unlock_irqrestore(&sa_spare_lock, flags);
 }
 
-/**
- * sa_heap_grow_node() - take a piece of at least 2^@need pages from the
- * kernel for @node's heap
- * @need: the order the caller's span needs
- * @gfp: the caller's flags, as sa_page_gfp() leaves them (with
- *	__GFP_THISNODE the piece is @node's or none)
- * @node: the node wanted (a valid node id)
- *
- * The piece goes to the heap of the node its pages are on: @node's unless
- * that node had none to give and the page allocator fell back.
- * Context: any the @gfp allows; no spanalloc lock held.
- * Return: the node whose heap grew, or -ENOMEM.
+/*
+ * sa_heap_grow_node(), or with @try the piece for a span bigger than its
+ * class needs (see heap_pages()).
  */
-int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node)
+static int heap_grow(unsigned int need, gfp_t gfp, int node, bool try)
 {
 	struct sa_chunk *ch, *spare;
 	unsigned long flags, lpn, index;
@@ -441,7 +452,7 @@ int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node)
 	spare = chunk_meta_get(sa_meta_gfp(gfp));
 	if (!spare)
 		return -ENOMEM;
-	page = heap_pages(node, need, gfp, &order);
+	page = heap_pages(node, need, gfp, try, &order);
 	if (!page)
 		goto out_spare;
 	nid = page_to_nid(page);
@@ -487,6 +498,24 @@ out_pages:
 out_spare:
 	spare_put(spare);
 	return -ENOMEM;
+}
+
+/**
+ * sa_heap_grow_node() - take a piece of at least 2^@need pages from the
+ * kernel for @node's heap
+ * @need: the order the caller's span needs
+ * @gfp: the caller's flags, as sa_page_gfp() leaves them (with
+ *	__GFP_THISNODE the piece is @node's or none)
+ * @node: the node wanted (a valid node id)
+ *
+ * The piece goes to the heap of the node its pages are on: @node's unless
+ * that node had none to give and the page allocator fell back.
+ * Context: any the @gfp allows; no spanalloc lock held.
+ * Return: the node whose heap grew, or -ENOMEM.
+ */
+int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node)
+{
+	return heap_grow(need, gfp, node, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_grow_node);
 
@@ -633,27 +662,9 @@ static unsigned long heap_release_node(struct sa_heap_node *h, unsigned int keep
 	return bytes;
 }
 
-/**
- * sa_heap_alloc_span_node() - cut a span of @npages pages from a node's heap
- * @npages: pages wanted, 1..chunk pages; a power of two for size classes,
- *	any count for large objects (the block's tail goes back to the heap)
- * @kind: SA_SPAN_SMALL (objects of a size class) or SA_SPAN_LARGE (one
- *	large object, counted for the pageheap file)
- * @gfp: allocation flags, used if the heap must grow; with __GFP_THISNODE
- *	the pages are @node's or the call fails
- * @node: the node wanted, or %NUMA_NO_NODE for this CPU's memory node
- *
- * From @node's heap; when it is empty the heap grows on @node, and only
- * when @node has no pages to give (and @gfp allows it) the span comes from
- * the node the page allocator fell back to. The span's node field is
- * @node either way (whose lists the span's objects belong to); its chunk
- * says where its pages are.
- * Context: any; sleeps only if @gfp allows it. No spanalloc lock held.
- * Return: a zeroed span with base, chunk, npages, order, kind and node
- * set, or NULL.
- */
-struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
-					gfp_t gfp, int node)
+/* sa_heap_alloc_span_node(), or sa_heap_try_span_node() with @try. */
+static struct sa_span *heap_alloc_span(unsigned int npages, enum sa_span_kind kind,
+				       gfp_t gfp, int node, bool try)
 {
 	unsigned int order = order_base_2(npages), idx, i;
 	struct sa_heap_node *h;
@@ -678,7 +689,7 @@ struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind k
 			break;
 		heap_unlock(h, flags);
 		/* Grow on @node; the piece lands where the page allocator found it. */
-		nid = sa_heap_grow_node(order, gfp, node);
+		nid = heap_grow(order, gfp, node, try);
 		if (nid < 0)
 			goto fail;
 	}
@@ -703,7 +714,53 @@ fail:
 	kmem_cache_free(sa_span_cache, span);
 	return NULL;
 }
+
+/**
+ * sa_heap_alloc_span_node() - cut a span of @npages pages from a node's heap
+ * @npages: pages wanted, 1..chunk pages; a power of two for size classes,
+ *	any count for large objects (the block's tail goes back to the heap)
+ * @kind: SA_SPAN_SMALL (objects of a size class) or SA_SPAN_LARGE (one
+ *	large object, counted for the pageheap file)
+ * @gfp: allocation flags, used if the heap must grow; with __GFP_THISNODE
+ *	the pages are @node's or the call fails
+ * @node: the node wanted, or %NUMA_NO_NODE for this CPU's memory node
+ *
+ * From @node's heap; when it is empty the heap grows on @node, and only
+ * when @node has no pages to give (and @gfp allows it) the span comes from
+ * the node the page allocator fell back to. The span's node field is
+ * @node either way (whose lists the span's objects belong to); its chunk
+ * says where its pages are.
+ * Context: any; sleeps only if @gfp allows it. No spanalloc lock held.
+ * Return: a zeroed span with base, chunk, npages, order, kind and node
+ * set, or NULL.
+ */
+struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
+					gfp_t gfp, int node)
+{
+	return heap_alloc_span(npages, kind, gfp, node, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(sa_heap_alloc_span_node);
+
+/**
+ * sa_heap_try_span_node() - a span bigger than its class needs, if the
+ * pages come cheaply
+ * @npages: pages wanted
+ * @kind: SA_SPAN_SMALL or SA_SPAN_LARGE
+ * @gfp: allocation flags; the pages are asked for without reclaim,
+ *	compaction or reserves (SLUB's rule for its higher slab orders)
+ * @node: the node wanted, or %NUMA_NO_NODE for this CPU's memory node
+ *
+ * As sa_heap_alloc_span_node() otherwise. The caller falls back to the
+ * smallest span that serves it, with its own flags.
+ * Context: as sa_heap_alloc_span_node().
+ * Return: the span, or NULL.
+ */
+struct sa_span *sa_heap_try_span_node(unsigned int npages, enum sa_span_kind kind,
+				      gfp_t gfp, int node)
+{
+	return heap_alloc_span(npages, kind, gfp, node, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(sa_heap_try_span_node);
 
 /**
  * sa_heap_alloc_span() - sa_heap_alloc_span_node() on this CPU's memory node

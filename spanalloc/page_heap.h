@@ -26,6 +26,8 @@ int sa_heap_grow_node(unsigned int need, gfp_t gfp, int node);
 struct sa_span *sa_heap_alloc_span(unsigned int npages, enum sa_span_kind kind, gfp_t gfp);
 struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
 					gfp_t gfp, int node);
+struct sa_span *sa_heap_try_span_node(unsigned int npages, enum sa_span_kind kind,
+				      gfp_t gfp, int node);
 void sa_heap_free_span(struct sa_span *span);
 struct sa_span *sa_heap_alloc_direct(size_t size, gfp_t gfp, int node);
 void sa_heap_free_direct(struct sa_span *span);

@@ -9,6 +9,12 @@
  *           at once) with GFP_KERNEL, fill and check them, free them; then
  *           the same with GFP_ATOMIC, each call with preemption disabled. A
  *           NULL is counted, never fatal; a pass stops after 32 of them.
+ *           The page allocator's stalls during the two passes (direct
+ *           compaction, direct reclaim: /proc/vmstat's compact_stall and
+ *           allocstall_*) are counted. (kmalloc is not run the same way:
+ *           on the KASAN test kernel its objects from 2 KiB up need order-1
+ *           slabs, and under fragmentation its GFP_KERNEL pass OOM-kills
+ *           the guest's shell.)
  *   test=1  spanalloc_drain() (so spanalloc holds no free chunk), then
  *           fragment: take free pages without reclaim down to floor_kib
  *           free, give back every page whose frame number is odd (its buddy,
@@ -24,7 +30,7 @@
  * Read-only results of the last action: held_pages, free_single_pages,
  * free_high_blocks, failures_kernel, failures_atomic, untried (sizes a
  * stopped pass skipped), corrupted, first_failure (the smallest size that
- * failed, 0 if none).
+ * failed, 0 if none), stalls_compact and stalls_reclaim.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -68,6 +74,8 @@ static unsigned long fr_failures_atomic;
 static unsigned long fr_corrupted;
 static unsigned long fr_first_failure;
 static unsigned long fr_untried;
+static unsigned long fr_stalls_compact;
+static unsigned long fr_stalls_reclaim;
 static void *fr_objs[FR_NR_SIZES];
 
 /* Keep the even frames of a block of 1 << order pages, free the odd ones. */
@@ -186,6 +194,22 @@ static u8 fr_byte(const void *p, size_t size)
 	return (u8)(((unsigned long)p >> 4) ^ size ^ (size >> 8)) | 1;
 }
 
+/* Times allocating tasks stalled in direct compaction and direct reclaim. */
+static void fr_stalls(unsigned long *compact, unsigned long *reclaim)
+{
+	static unsigned long ev[NR_VM_EVENT_ITEMS];
+	int zid;
+
+	all_vm_events(ev);
+	*compact = 0;
+#ifdef CONFIG_COMPACTION	/* not in the test kernel; Debian's kernels have it */
+	*compact = ev[COMPACTSTALL];
+#endif
+	*reclaim = 0;
+	for (zid = 0; zid < MAX_NR_ZONES; zid++)
+		*reclaim += ev[ALLOCSTALL_NORMAL - ZONE_NORMAL + zid];
+}
+
 /* Allocate all sizes with @gfp, check, free; returns the failures. */
 static unsigned long fr_pass(gfp_t gfp, bool atomic)
 {
@@ -231,11 +255,18 @@ static unsigned long fr_pass(gfp_t gfp, bool atomic)
 
 static void fr_run(void)
 {
+	unsigned long c0, r0, c1, r1;
+
+	fr_stalls(&c0, &r0);
 	fr_failures_kernel = fr_pass(GFP_KERNEL, false);
 	fr_failures_atomic = fr_pass(GFP_ATOMIC, true);
-	pr_info("run: sizes %u..%u: %lu GFP_KERNEL and %lu GFP_ATOMIC allocations failed (of %u each; %lu not tried after %u failures), smallest failing size %lu, %lu corrupted\n",
+	fr_stalls(&c1, &r1);
+	fr_stalls_compact = c1 - c0;
+	fr_stalls_reclaim = r1 - r0;
+	pr_info("run: sizes %u..%u: %lu GFP_KERNEL and %lu GFP_ATOMIC allocations failed (of %u each; %lu not tried after %u failures), smallest failing size %lu, %lu corrupted; page allocator stalls: %lu compaction, %lu reclaim\n",
 		FR_MIN_SIZE, FR_MAX_SIZE, fr_failures_kernel, fr_failures_atomic,
-		FR_NR_SIZES, fr_untried, FR_GIVE_UP, fr_first_failure, fr_corrupted);
+		FR_NR_SIZES, fr_untried, FR_GIVE_UP, fr_first_failure, fr_corrupted,
+		fr_stalls_compact, fr_stalls_reclaim);
 }
 
 static void fr_reset(void)
@@ -249,6 +280,8 @@ static void fr_reset(void)
 	fr_corrupted = 0;
 	fr_first_failure = 0;
 	fr_untried = 0;
+	fr_stalls_compact = 0;
+	fr_stalls_reclaim = 0;
 }
 
 enum fr_action { FR_RUN, FR_TEST };
@@ -314,6 +347,11 @@ module_param_named(untried, fr_untried, ulong, 0444);
 MODULE_PARM_DESC(untried, "Sizes not tried: a pass stops after 32 failures");
 module_param_named(first_failure, fr_first_failure, ulong, 0444);
 MODULE_PARM_DESC(first_failure, "Smallest size that failed, 0 if none");
+
+module_param_named(stalls_compact, fr_stalls_compact, ulong, 0444);
+MODULE_PARM_DESC(stalls_compact, "Direct compaction stalls during run=1's spanalloc passes");
+module_param_named(stalls_reclaim, fr_stalls_reclaim, ulong, 0444);
+MODULE_PARM_DESC(stalls_reclaim, "Direct reclaim stalls during run=1's spanalloc passes");
 
 static int __init fr_init(void)
 {
