@@ -35,6 +35,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/delay.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -306,6 +307,13 @@ static int fr_act(enum fr_action action, const char *val)
 		break;
 	case FR_TEST:
 		spanalloc_drain();
+		/*
+		 * The drain ran a work item on every CPU; a pool left without
+		 * an idle worker creates one (kthreadd: order-1 slabs on the
+		 * KASAN kernel). Let that happen before memory is fragmented,
+		 * or the OOM killer takes the shell that wrote here.
+		 */
+		msleep(1000);
 		fr_fragment();
 		fr_buddyinfo();
 		fr_run();
