@@ -315,8 +315,8 @@ static __always_inline void cc_need_slots(unsigned int cls, gfp_t gfp)
  * Take block @b of slots away from @c (cc_alloc_slots() undone): every
  * stack of the block at capacity 0, with no slots. The stacks are empty
  * and not busy: @c's own under sa_cc_lock(), or @c's CPU is dead or the
- * module is leaving. Return: the block, for the caller to kfree() once
- * the lock is dropped, or NULL if @c had none.
+ * module is leaving. Return: the block, for the caller to give to
+ * free_slot_block() once the lock is dropped, or NULL if @c had none.
  */
 static void **cc_take_slots(struct sa_cpu *c, unsigned int b)
 {

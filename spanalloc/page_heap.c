@@ -729,10 +729,10 @@ fail:
  * when @node has no pages to give (and @gfp allows it) the span comes from
  * the node the page allocator fell back to. The span's node field is
  * @node either way (whose lists the span's objects belong to); its chunk
- * says where its pages are.
+ * (sa_span_chunk()) says where its pages are.
  * Context: any; sleeps only if @gfp allows it. No spanalloc lock held.
- * Return: a zeroed span with base, chunk, npages, order, kind and node
- * set, or NULL.
+ * Return: a zeroed span with base, npages, order, kind and node set, or
+ * NULL.
  */
 struct sa_span *sa_heap_alloc_span_node(unsigned int npages, enum sa_span_kind kind,
 					gfp_t gfp, int node)

@@ -104,6 +104,12 @@ static inline struct sa_transfer *transfer_of(int node, unsigned int cls)
 static atomic_long_t sa_transfer_held = ATOMIC_LONG_INIT(0);
 static atomic_long_t sa_transfer_meta = ATOMIC_LONG_INIT(0);
 
+/* What kmalloc holds for an array of @cap objects: its metadata_bytes. */
+static size_t transfer_slots_bytes(unsigned int cap)
+{
+	return kmalloc_size_roundup(array_size(cap, sizeof(void *)));
+}
+
 /* Capacity of a class's array, in objects (0 for an unused dynamic class). */
 static unsigned int transfer_cap(unsigned int cls)
 {
@@ -134,7 +140,7 @@ static void transfer_alloc_slots(struct sa_transfer *t, unsigned int cls, int no
 		t->slots = slots;
 		t->cap = cap;
 		slots = NULL;
-		atomic_long_add(kmalloc_size_roundup(cap * sizeof(void *)), &sa_transfer_meta);
+		atomic_long_add(transfer_slots_bytes(cap), &sa_transfer_meta);
 	}
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	kfree(slots);	/* another CPU got there first */
@@ -315,8 +321,7 @@ static unsigned int drain_class_node(struct sa_transfer *t, unsigned int cls)
 		if (!t->count && t->slots) {
 			slots = t->slots;
 			t->slots = NULL;
-			atomic_long_sub(kmalloc_size_roundup(t->cap * sizeof(void *)),
-					&sa_transfer_meta);
+			atomic_long_sub(transfer_slots_bytes(t->cap), &sa_transfer_meta);
 		}
 		raw_spin_unlock_irqrestore(&t->lock, flags);
 		kfree(slots);
